@@ -1,0 +1,114 @@
+// Composition root: wires config, database, Redis, queues, the core pipeline, channels and HTTP.
+import type { FastifyInstance } from "fastify";
+import type { Config } from "./config/env.ts";
+import { openDatabase, type Database } from "./db/client.ts";
+import { loadMessages } from "./core/messages.ts";
+import { Pipeline } from "./core/pipeline.ts";
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./core/rate-limit.ts";
+import { Router } from "./core/router.ts";
+import type { CoreServices } from "./core/types.ts";
+import { registerBasicCommands } from "./features/basic.ts";
+import { startMaintenance } from "./features/maintenance.ts";
+import { buildHttpServer } from "./http/server.ts";
+import { createMetrics } from "./http/metrics.ts";
+import { createLogger, type Logger } from "./logging/logger.ts";
+import { createQueueSet, type QueueSet } from "./queue/queues.ts";
+import { createRedis, startRedis, type RedisHandle } from "./queue/redis.ts";
+import path from "node:path";
+
+export interface Core {
+  pipeline: Pipeline;
+  router: Router;
+  services: CoreServices;
+}
+
+/** The channel-agnostic bot: everything a channel adapter (or the CLI) needs to answer messages. */
+export function createCore(deps: { config: Config; db: Database; log: Logger; rateLimiter?: RateLimiter }): Core {
+  const services: CoreServices = {
+    config: deps.config,
+    prisma: deps.db.prisma,
+    messages: loadMessages(),
+    log: deps.log,
+  };
+  const router = new Router(async (ctx) => {
+    ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
+    return [{ text: ctx.services.messages.fallback }];
+  });
+  registerBasicCommands(router);
+  const pipeline = new Pipeline({
+    services,
+    router,
+    rateLimiter: deps.rateLimiter ?? new MemoryRateLimiter(deps.config.RATE_LIMIT_PER_MINUTE),
+  });
+  return { pipeline, router, services };
+}
+
+export function databaseOptions(config: Config) {
+  return { databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.dataDir, "pglite") };
+}
+
+export interface RunningApp {
+  http: FastifyInstance;
+  core: Core;
+  db: Database;
+  queues: QueueSet;
+  redis: RedisHandle;
+  /** Base URL of the HTTP server. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApp> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => log.error({ err: error }, "error while stopping"));
+    }
+    cleanups.length = 0;
+  };
+  try {
+    const db = await openDatabase(databaseOptions(config));
+    cleanups.push(() => db.close());
+    const report = await db.migrate();
+    log.info({ database: db.kind, applied: report.applied, upToDate: report.alreadyApplied.length }, "database ready");
+
+    const redis = await startRedis({ redisUrl: config.REDIS_URL, dataDir: config.dataDir, binary: config.REDIS_SERVER_BIN, log });
+    cleanups.push(() => redis.stop());
+    const queues = createQueueSet(redis.url, log);
+    cleanups.push(() => queues.close(config.SHUTDOWN_GRACE_MS));
+    const readinessRedis = createRedis(redis.url, "client", log);
+    cleanups.push(async () => readinessRedis.disconnect());
+
+    const core = createCore({ config, db, log, rateLimiter: new RedisRateLimiter(queues.redis, config.RATE_LIMIT_PER_MINUTE) });
+    await startMaintenance(queues, { prisma: db.prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
+
+    const metrics = createMetrics();
+    const http = await buildHttpServer({
+      log,
+      metrics: metrics.registry,
+      readiness: [
+        { name: "database", check: () => db.ping() },
+        { name: "redis", check: async () => void (await readinessRedis.ping()) },
+      ],
+    });
+    // Registered last so it runs first: stop taking requests before anything else closes.
+    await http.listen({ host: config.HOST, port: config.PORT });
+    cleanups.push(() => http.close());
+    const address = http.server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    const url = `http://127.0.0.1:${port}`;
+
+    const channels = [
+      ["Telegram", config.TELEGRAM_BOT_TOKEN, "TELEGRAM_BOT_TOKEN"],
+      ["Zalo", config.ZALO_BOT_TOKEN, "ZALO_BOT_TOKEN"],
+    ] as const;
+    for (const [name, token, variable] of channels) {
+      if (!token) log.info(`${name} channel is off (set ${variable} to turn it on)`);
+    }
+    log.info({ url, database: db.kind, redis: redis.embedded ? "embedded" : "external" }, "Trợ lý 06 is up");
+    return { http, core, db, queues, redis, url, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+// Every setting is read here, once, from the environment and validated with zod.
+// A bad or missing value stops start-up with one line naming the variable and what it expects.
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const optionalUrl = (what: string) =>
+  optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `expected ${what}` });
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ message: `expected a whole number from ${min} to ${max}` })
+    .int({ message: `expected a whole number from ${min} to ${max}` })
+    .min(min, { message: `expected a whole number from ${min} to ${max}` })
+    .max(max, { message: `expected a whole number from ${min} to ${max}` })
+    .default(fallback);
+
+const secret = optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{8,256}$/.test(v), {
+  message: "expected 8–256 characters from A–Z, a–z, 0–9, _ and -",
+});
+
+const clock = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: "expected a time of day as HH:MM" });
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: "expected a postgres:// or postgresql:// URL, or leave it empty for the embedded database",
+  }),
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), {
+    message: "expected a redis:// or rediss:// URL, or leave it empty to start a local redis-server",
+  }),
+  REDIS_SERVER_BIN: z.string().default("redis-server"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: intInRange(0, 65535, 3000),
+  PUBLIC_URL: optionalUrl("an https:// URL where this server is reachable from the internet"),
+  DATA_DIR: z.string().default("./data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TZ: z
+    .string()
+    .default("Asia/Ho_Chi_Minh")
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, { message: "expected an IANA time zone such as Asia/Ho_Chi_Minh" }),
+
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(v), {
+    message: "expected a token from @BotFather, like 123456:ABC-DEF…",
+  }),
+  TELEGRAM_API_ROOT: z.string().url({ message: "expected a URL" }).default("https://api.telegram.org"),
+  TELEGRAM_WEBHOOK_SECRET: secret,
+  TELEGRAM_MODE: z.enum(["webhook", "polling"], { message: "expected webhook or polling" }).optional(),
+
+  ZALO_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]{8,}$/.test(v), {
+    message: "expected a token from Zalo Bot Manager, like 123456789:abc-xyz",
+  }),
+  ZALO_API_BASE: z.string().url({ message: "expected a URL" }).default("https://bot-api.zaloplatforms.com"),
+  ZALO_WEBHOOK_SECRET: secret,
+  ZALO_MODE: z.enum(["webhook", "polling"], { message: "expected webhook or polling" }).optional(),
+
+  ADMIN_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: "expected at least 24 characters",
+  }),
+  RATE_LIMIT_PER_MINUTE: intInRange(1, 10_000, 20),
+  MAX_MESSAGE_CHARS: intInRange(100, 100_000, 2000),
+  CONVERSATION_RETENTION_DAYS: intInRange(1, 3650, 90),
+  QUIET_HOURS_START: clock.default("22:00"),
+  QUIET_HOURS_END: clock.default("06:00"),
+  SHUTDOWN_GRACE_MS: intInRange(0, 120_000, 10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** Absolute DATA_DIR. */
+  dataDir: string;
+  telegramMode: "webhook" | "polling";
+  zaloMode: "webhook" | "polling";
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment; throws a ConfigError whose message is one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".") || "environment";
+      const given = env[name];
+      const shown = given === undefined ? "not set" : `got "${given.length > 40 ? `${given.slice(0, 40)}…` : given}"`;
+      const hideValue = /TOKEN|SECRET|PASSWORD|DATABASE_URL|REDIS_URL/.test(name);
+      return `Invalid setting ${name}: ${issue.message} (${hideValue ? (given === undefined ? "not set" : "value hidden") : shown})`;
+    });
+    throw new ConfigError(lines.join("\n"));
+  }
+  const e = parsed.data;
+  const mode = (explicit: "webhook" | "polling" | undefined) => explicit ?? (e.PUBLIC_URL ? "webhook" : "polling");
+  const config: Config = {
+    ...e,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    telegramMode: mode(e.TELEGRAM_MODE),
+    zaloMode: mode(e.ZALO_MODE),
+  };
+  const problems: string[] = [];
+  if (config.TELEGRAM_BOT_TOKEN && config.telegramMode === "webhook" && !config.TELEGRAM_WEBHOOK_SECRET) {
+    problems.push("Invalid setting TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_MODE is webhook (not set)");
+  }
+  if (config.ZALO_BOT_TOKEN && config.zaloMode === "webhook" && !config.ZALO_WEBHOOK_SECRET) {
+    problems.push("Invalid setting ZALO_WEBHOOK_SECRET: required when ZALO_MODE is webhook (not set)");
+  }
+  if (problems.length) throw new ConfigError(problems.join("\n"));
+  return config;
+}

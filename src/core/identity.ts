@@ -1,0 +1,47 @@
+// Finds (or creates) the person behind a channel account, with their active roles.
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Actor, ChannelName, IncomingMessage, RoleName } from "./types.ts";
+
+export const channelEnum = { telegram: "TELEGRAM", zalo: "ZALO", cli: "CLI" } as const;
+export type ChannelEnum = (typeof channelEnum)[ChannelName];
+
+export function channelName(value: ChannelEnum): ChannelName {
+  return value.toLowerCase() as ChannelName;
+}
+
+export async function resolveActor(prisma: PrismaClient, message: IncomingMessage): Promise<Actor> {
+  const channel = channelEnum[message.channel];
+  const where = { channel_externalUserId: { channel, externalUserId: message.userId } };
+  const existing = await prisma.channelIdentity.findUnique({
+    where,
+    include: { person: { include: { roles: { where: { revokedAt: null } } } } },
+  });
+  if (existing) {
+    // Keep the reply address fresh; a message from the user also proves they are reachable again.
+    if (existing.chatId !== message.chatId || existing.unreachableAt) {
+      await prisma.channelIdentity.update({ where: { id: existing.id }, data: { chatId: message.chatId, unreachableAt: null } });
+    }
+    return {
+      personId: existing.personId,
+      identityId: existing.id,
+      roles: existing.person.roles.map((r) => ({ role: r.role as RoleName, unitCode: r.unitCode })),
+      isNew: false,
+    };
+  }
+  // Two first messages racing: the unique (channel, user) key lets one insert win; the other re-reads.
+  try {
+    const created = await prisma.channelIdentity.create({
+      data: {
+        channel,
+        externalUserId: message.userId,
+        chatId: message.chatId,
+        displayName: message.displayName ?? null,
+        person: { create: { displayName: message.displayName ?? null } },
+      },
+    });
+    return { personId: created.personId, identityId: created.id, roles: [], isNew: true };
+  } catch (error) {
+    if ((error as { code?: string }).code !== "P2002") throw error;
+    return resolveActor(prisma, message);
+  }
+}

@@ -1,0 +1,142 @@
+// One incoming message in, replies out: identity → rate limit → conversation log → router.
+// `handle` never throws: whatever goes wrong, the user gets a polite answer and the process lives on.
+import { redactPII } from "../privacy/redact.ts";
+import { resolveActor } from "./identity.ts";
+import { fill } from "./messages.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+import type { Router } from "./router.ts";
+import type {
+  Actor,
+  CoreServices,
+  DialogueState,
+  IncomingMessage,
+  Middleware,
+  Reply,
+  TurnContext,
+  TurnOutcome,
+  TurnResult,
+} from "./types.ts";
+
+const noOutcome: TurnOutcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
+
+export interface PipelineOptions {
+  services: CoreServices;
+  router: Router;
+  rateLimiter: RateLimiter;
+  /** Extra middleware, run after the built-in ones and before the router. */
+  middleware?: Middleware[];
+}
+
+/** Cuts input to the configured maximum and strips control characters that confuse matching. */
+export function sanitizeText(raw: string | undefined, maxChars: number): string {
+  if (!raw) return "";
+  // Cut first (by code points), so a huge message costs nothing further down.
+  const cut = Array.from(raw.slice(0, maxChars * 2)).slice(0, maxChars).join("");
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u2028\u2029\uFEFF]/g, " ").trim();
+}
+
+const rateLimit =
+  (limiter: RateLimiter): Middleware =>
+  async (ctx, next) => {
+    const decision = await limiter.hit(`${ctx.message.channel}:${ctx.message.userId}`);
+    if (decision.allowed) return next();
+    ctx.log.info({ channel: ctx.message.channel }, "rate limited");
+    return [{ text: fill(ctx.services.messages.rateLimited, { seconds: decision.retryAfterSec }) }];
+  };
+
+/** Stores both sides of the conversation, redacted, for the retention period. */
+const conversationLog: Middleware = async (ctx, next) => {
+  const replies = await next();
+  const { prisma } = ctx.services;
+  const incoming = ctx.text || (ctx.message.payload ? `[nút] ${ctx.message.payload}` : "");
+  try {
+    await prisma.conversationMessage.createMany({
+      data: [
+        {
+          personId: ctx.actor.personId,
+          identityId: ctx.actor.identityId,
+          direction: "IN",
+          text: redactPII(incoming),
+          intentId: ctx.outcome?.intentId ?? null,
+          confidence: ctx.outcome?.confidence ?? null,
+        },
+        ...replies.map((r) => ({
+          personId: ctx.actor.personId,
+          identityId: ctx.actor.identityId,
+          direction: "OUT" as const,
+          text: redactPII(r.text),
+        })),
+      ],
+    });
+  } catch (error) {
+    // Losing a log line must not cost the user their answer.
+    ctx.log.error({ err: error }, "could not store conversation");
+  }
+  return replies;
+};
+
+export class Pipeline {
+  private readonly chain: Middleware[];
+
+  constructor(private readonly options: PipelineOptions) {
+    this.chain = [rateLimit(options.rateLimiter), conversationLog, ...(options.middleware ?? [])];
+  }
+
+  get router(): Router {
+    return this.options.router;
+  }
+
+  async handle(message: IncomingMessage): Promise<TurnResult> {
+    const { services } = this.options;
+    const started = performance.now();
+    const log = services.log.child({ channel: message.channel });
+    try {
+      const actor = await resolveActor(services.prisma, message);
+      const ctx = this.context(message, actor, log);
+      const replies = await this.run(ctx, 0);
+      log.info(
+        {
+          person: actor.personId,
+          intent: ctx.outcome?.intentId,
+          confidence: ctx.outcome?.confidence,
+          ms: Math.round(performance.now() - started),
+        },
+        "turn",
+      );
+      return { replies, outcome: ctx.outcome ?? { ...noOutcome, fallback: false, confidence: 1 } };
+    } catch (error) {
+      log.error({ err: error }, "turn failed");
+      return { replies: [{ text: services.messages.error }], outcome: noOutcome };
+    }
+  }
+
+  private run(ctx: TurnContext, index: number): Promise<Reply[]> {
+    const middleware = this.chain[index];
+    if (!middleware) return this.options.router.route(ctx);
+    return middleware(ctx, () => this.run(ctx, index + 1));
+  }
+
+  private context(message: IncomingMessage, actor: Actor, log: TurnContext["log"]): TurnContext {
+    const { services } = this.options;
+    const { prisma } = services;
+    return {
+      message,
+      text: sanitizeText(message.text, services.config.MAX_MESSAGE_CHARS),
+      actor,
+      services,
+      log,
+      async loadState() {
+        const row = await prisma.conversationState.findUnique({ where: { identityId: actor.identityId } });
+        return (row?.state ?? {}) as DialogueState;
+      },
+      async saveState(state: DialogueState) {
+        await prisma.conversationState.upsert({
+          where: { identityId: actor.identityId },
+          create: { identityId: actor.identityId, state: state as object },
+          update: { state: state as object },
+        });
+      },
+    };
+  }
+}

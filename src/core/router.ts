@@ -1,0 +1,86 @@
+// Routes a turn: slash commands first, then button payloads, then free text (the FAQ).
+import { fill } from "./messages.ts";
+import type { Reply, TurnContext } from "./types.ts";
+
+export interface Command {
+  /** Without the slash, lower case. */
+  name: string;
+  aliases?: string[];
+  /** One line, shown in /help and in the platforms' command menus. */
+  description: string;
+  /** Who sees it listed (not access control: commands check the policy themselves). */
+  listedFor: "everyone" | "staff";
+  run(ctx: TurnContext, args: string): Promise<Reply[]>;
+}
+
+/** Handles button payloads that start with `${prefix}:`. */
+export interface PayloadHandler {
+  prefix: string;
+  run(ctx: TurnContext, value: string): Promise<Reply[]>;
+}
+
+export type TextHandler = (ctx: TurnContext) => Promise<Reply[]>;
+
+export interface ParsedCommand {
+  name: string;
+  args: string;
+}
+
+/** "/TienDo@tro_ly_06_bot  Quảng Ninh" → { name: "tiendo", args: "Quảng Ninh" } */
+export function parseCommand(text: string): ParsedCommand | null {
+  const match = /^\/([\p{L}\p{N}_]{1,32})(?:@[\w]+)?(?:\s+([\s\S]*))?$/u.exec(text.trim());
+  if (!match) return null;
+  return { name: match[1]!.toLowerCase(), args: (match[2] ?? "").trim() };
+}
+
+export class Router {
+  private readonly commands = new Map<string, Command>();
+  private readonly payloads = new Map<string, PayloadHandler>();
+  private textHandler: TextHandler;
+
+  constructor(fallback: TextHandler) {
+    this.textHandler = fallback;
+  }
+
+  command(command: Command): this {
+    for (const name of [command.name, ...(command.aliases ?? [])]) {
+      if (this.commands.has(name)) throw new Error(`command /${name} registered twice`);
+      this.commands.set(name, command);
+    }
+    return this;
+  }
+
+  payload(handler: PayloadHandler): this {
+    if (this.payloads.has(handler.prefix)) throw new Error(`payload prefix ${handler.prefix} registered twice`);
+    this.payloads.set(handler.prefix, handler);
+    return this;
+  }
+
+  /** Free text goes here (the FAQ matcher once it is plugged in). */
+  onText(handler: TextHandler): this {
+    this.textHandler = handler;
+    return this;
+  }
+
+  listCommands(): Command[] {
+    return [...new Set(this.commands.values())];
+  }
+
+  async route(ctx: TurnContext): Promise<Reply[]> {
+    const payload = ctx.message.payload;
+    if (payload) {
+      const cut = payload.indexOf(":");
+      const handler = this.payloads.get(cut === -1 ? payload : payload.slice(0, cut));
+      if (handler) return handler.run(ctx, cut === -1 ? "" : payload.slice(cut + 1));
+      // A button from an older message whose handler no longer exists: treat its payload as text.
+    }
+    const parsed = parseCommand(ctx.text);
+    if (parsed) {
+      const command = this.commands.get(parsed.name);
+      if (command) return command.run(ctx, parsed.args);
+      return [{ text: fill(ctx.services.messages.unknownCommand, { command: `/${parsed.name}` }) }];
+    }
+    if (!ctx.text) return [{ text: ctx.services.messages.emptyMessage }];
+    return this.textHandler(ctx);
+  }
+}

@@ -1,0 +1,91 @@
+// The channel-agnostic vocabulary: what a channel adapter hands the core, and what it gets back.
+import type { Logger } from "../logging/logger.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Config } from "../config/env.ts";
+import type { Messages } from "./messages.ts";
+
+export type ChannelName = "telegram" | "zalo" | "cli";
+
+export interface IncomingMessage {
+  channel: ChannelName;
+  /** The platform's user id (string on every platform). */
+  userId: string;
+  /** Where replies go. */
+  chatId: string;
+  displayName?: string | undefined;
+  /** What the user typed. */
+  text?: string | undefined;
+  /** Payload of a pressed button, instead of text. */
+  payload?: string | undefined;
+  receivedAt: Date;
+  /** Platform message id, when the adapter has one (used to match officer replies in handoff). */
+  messageRef?: string | undefined;
+  /** Platform message id this message replies to. */
+  replyToRef?: string | undefined;
+}
+
+export interface Button {
+  label: string;
+  /** Opaque to channels; at most 64 bytes so it fits Telegram's callback_data. */
+  payload: string;
+}
+
+export interface Reply {
+  text: string;
+  /** Rows of buttons. */
+  buttons?: Button[][];
+  image?: { png: Buffer; caption?: string };
+}
+
+export type RoleName = "OFFICER" | "SUPERVISOR" | "ADMIN";
+
+export interface RoleGrant {
+  role: RoleName;
+  unitCode: string;
+}
+
+export interface Actor {
+  personId: number;
+  identityId: number;
+  roles: RoleGrant[];
+  isNew: boolean;
+}
+
+/** Free-form per-identity dialogue state (guide step, numbered options…), persisted between turns. */
+export type DialogueState = Record<string, unknown>;
+
+export interface CoreServices {
+  config: Config;
+  prisma: PrismaClient;
+  messages: Messages;
+  log: Logger;
+}
+
+export interface TurnContext {
+  message: IncomingMessage;
+  /** The user's text, trimmed and cut to MAX_MESSAGE_CHARS (empty when a button was pressed). */
+  text: string;
+  actor: Actor;
+  services: CoreServices;
+  log: Logger;
+  loadState(): Promise<DialogueState>;
+  saveState(state: DialogueState): Promise<void>;
+  /** What the turn answered, filled by the handler (the FAQ, a command…). */
+  outcome?: TurnOutcome;
+}
+
+export interface TurnOutcome {
+  intentId: string | null;
+  confidence: number;
+  /** True when nothing was answered (the user got the fallback). */
+  fallback: boolean;
+  /** Intent ids offered as suggestions. */
+  suggestions: string[];
+}
+
+export interface TurnResult {
+  replies: Reply[];
+  outcome: TurnOutcome;
+}
+
+export type Middleware = (ctx: TurnContext, next: () => Promise<Reply[]>) => Promise<Reply[]>;

@@ -1,0 +1,122 @@
+// Opens the database: embedded PGlite under DATA_DIR when no DATABASE_URL is set, PostgreSQL through
+// @prisma/adapter-pg when it is. Both get the same migrations and the same Prisma client.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client.ts";
+import { applyMigrations, readMigrations, type MigrationReport, type SqlExecutor } from "./migrator.ts";
+
+export { PrismaClient };
+
+export interface Database {
+  prisma: PrismaClient;
+  sql: SqlExecutor;
+  kind: "pglite" | "postgres";
+  migrate(): Promise<MigrationReport>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  /** Where PGlite keeps its files; "memory://" for a throwaway database. */
+  pgliteDir?: string;
+}
+
+export class DatabaseInUseError extends Error {
+  override name = "DatabaseInUseError";
+}
+
+function pgliteExecutor(db: PGlite): SqlExecutor {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await db.query<T>(sql, params)).rows;
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+  };
+}
+
+function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** PGlite files may be opened by one process only: a lock file says which. */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const lockPath = path.join(dir, "owner.pid");
+  const owner = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
+  if (owner && owner !== process.pid && isAlive(owner)) {
+    throw new DatabaseInUseError(
+      `The embedded database in ${dir} is in use by process ${owner} (is "npm start" running?). Stop that process, or set DATABASE_URL to a PostgreSQL server that several processes can share.`,
+    );
+  }
+  await writeFile(lockPath, String(process.pid));
+  return () => rm(lockPath, { force: true });
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: options.databaseUrl }) });
+    return {
+      prisma,
+      sql: pgExecutor(pool),
+      kind: "postgres",
+      migrate: async () => {
+        // The advisory lock and BEGIN/COMMIT must stay on one connection.
+        const client = await pool.connect();
+        try {
+          return await applyMigrations(pgExecutor(client), await readMigrations());
+        } finally {
+          client.release();
+        }
+      },
+      ping: async () => void (await prisma.$queryRawUnsafe("SELECT 1")),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+  const dir = options.pgliteDir ?? "memory://";
+  let unlock = async () => {};
+  if (!dir.startsWith("memory://")) {
+    await mkdir(dir, { recursive: true });
+    unlock = await lockDataDir(dir);
+  }
+  const pglite = new PGlite(dir.startsWith("memory://") ? dir : path.join(dir, "pgdata"));
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const sql = pgliteExecutor(pglite);
+  return {
+    prisma,
+    sql,
+    kind: "pglite",
+    migrate: async () => applyMigrations(sql, await readMigrations()),
+    ping: async () => void (await pglite.query("SELECT 1")),
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+      await unlock();
+    },
+  };
+}

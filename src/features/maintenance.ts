@@ -1,0 +1,33 @@
+// Scheduled housekeeping: conversation logs older than the retention period are deleted.
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { QueueSet } from "../queue/queues.ts";
+
+export const MAINTENANCE_QUEUE = "maintenance";
+const PURGE_JOB = "purge-conversations";
+
+export async function purgeConversations(prisma: PrismaClient, retentionDays: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+  const [messages, unanswered] = await prisma.$transaction([
+    prisma.conversationMessage.deleteMany({ where: { createdAt: { lt: cutoff } } }),
+    prisma.unansweredQuestion.deleteMany({ where: { createdAt: { lt: cutoff } } }),
+  ]);
+  return messages.count + unanswered.count;
+}
+
+export async function startMaintenance(
+  queues: QueueSet,
+  deps: { prisma: PrismaClient; log: Logger; retentionDays: number; tz: string },
+): Promise<void> {
+  // A Job Scheduler (BullMQ 6): upserting it on every start never creates a second schedule.
+  await queues.queue(MAINTENANCE_QUEUE).upsertJobScheduler(
+    PURGE_JOB,
+    { pattern: "0 3 * * *", tz: deps.tz },
+    { name: PURGE_JOB, opts: { removeOnComplete: 50, removeOnFail: 50 } },
+  );
+  queues.worker(MAINTENANCE_QUEUE, async (job) => {
+    if (job.name !== PURGE_JOB) return;
+    const removed = await purgeConversations(deps.prisma, deps.retentionDays);
+    deps.log.info({ removed, retentionDays: deps.retentionDays }, "purged old conversation records");
+  });
+}
