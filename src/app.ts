@@ -14,6 +14,9 @@ import { createMetrics } from "./http/metrics.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { createQueueSet, type QueueSet } from "./queue/queues.ts";
 import { createRedis, startRedis, type RedisHandle } from "./queue/redis.ts";
+import { createChannels } from "./channels/index.ts";
+import type { ChannelAdapter } from "./channels/types.ts";
+import type { ChannelName } from "./core/types.ts";
 import path from "node:path";
 
 export interface Core {
@@ -53,6 +56,7 @@ export interface RunningApp {
   db: Database;
   queues: QueueSet;
   redis: RedisHandle;
+  channels: Map<ChannelName, ChannelAdapter>;
   /** Base URL of the HTTP server. */
   url: string;
   stop(): Promise<void>;
@@ -82,6 +86,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     const core = createCore({ config, db, log, rateLimiter: new RedisRateLimiter(queues.redis, config.RATE_LIMIT_PER_MINUTE) });
     await startMaintenance(queues, { prisma: db.prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
 
+    const channels = createChannels({ config, core, queues, log });
     const metrics = createMetrics();
     const http = await buildHttpServer({
       log,
@@ -90,6 +95,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         { name: "database", check: () => db.ping() },
         { name: "redis", check: async () => void (await readinessRedis.ping()) },
       ],
+      plugins: channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
     });
     // Registered last so it runs first: stop taking requests before anything else closes.
     await http.listen({ host: config.HOST, port: config.PORT });
@@ -98,15 +104,16 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://127.0.0.1:${port}`;
 
-    const channels = [
-      ["Telegram", config.TELEGRAM_BOT_TOKEN, "TELEGRAM_BOT_TOKEN"],
-      ["Zalo", config.ZALO_BOT_TOKEN, "ZALO_BOT_TOKEN"],
-    ] as const;
-    for (const [name, token, variable] of channels) {
-      if (!token) log.info(`${name} channel is off (set ${variable} to turn it on)`);
+    for (const channel of channels) {
+      await channel.start();
+      // Channels stop first on shutdown: no new updates while the rest closes.
+      cleanups.push(() => channel.stop());
     }
-    log.info({ url, database: db.kind, redis: redis.embedded ? "embedded" : "external" }, "Trợ lý 06 is up");
-    return { http, core, db, queues, redis, url, stop: stopAll };
+    log.info(
+      { url, database: db.kind, redis: redis.embedded ? "embedded" : "external", channels: channels.map((c) => c.name) },
+      "Trợ lý 06 is up",
+    );
+    return { http, core, db, queues, redis, url, channels: new Map(channels.map((c) => [c.name, c])), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -62,6 +62,8 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("database on %s", (kind) => 
       },
     });
     await p.subscription.create({ data: { identityId: identity.id, unitCode: "19123", source: "QR" } });
+    await p.officerGroup.create({ data: { channel: "TELEGRAM", chatId: "-100", unitCode: "19123", createdBy: "test" } });
+    await expect(p.officerGroup.create({ data: { channel: "TELEGRAM", chatId: "-100", unitCode: "450", createdBy: "test" } })).rejects.toMatchObject({ code: "P2002" });
     await p.indicator.create({ data: { code: "vneid_l2", name: "Tài khoản VNeID mức 2", group: "VNeID", kind: "TARGET" } });
     await p.indicatorValue.create({
       data: {

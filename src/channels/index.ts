@@ -1,0 +1,24 @@
+// Builds the adapters of the channels whose tokens are set.
+import type { Core } from "../app.ts";
+import type { Config } from "../config/env.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { QueueSet } from "../queue/queues.ts";
+import type { ChannelAdapter } from "./types.ts";
+
+export interface ChannelDeps {
+  config: Config;
+  core: Core;
+  queues: QueueSet;
+  log: Logger;
+}
+
+export function createChannels(deps: ChannelDeps): ChannelAdapter[] {
+  const adapters: ChannelAdapter[] = [];
+  for (const [name, token, variable] of [
+    ["Telegram", deps.config.TELEGRAM_BOT_TOKEN, "TELEGRAM_BOT_TOKEN"],
+    ["Zalo", deps.config.ZALO_BOT_TOKEN, "ZALO_BOT_TOKEN"],
+  ] as const) {
+    if (!token) deps.log.info(`${name} channel is off (set ${variable} to turn it on)`);
+  }
+  return adapters;
+}
