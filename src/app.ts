@@ -4,16 +4,18 @@ import type { Config } from "./config/env.ts";
 import { openDatabase, type Database } from "./db/client.ts";
 import { loadMessages } from "./core/messages.ts";
 import { Pipeline } from "./core/pipeline.ts";
-import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./core/rate-limit.ts";
+import { MemoryWindowCounter, RedisWindowCounter, messageLimiter, type RateLimiter, type WindowCounter } from "./core/rate-limit.ts";
 import { Router } from "./core/router.ts";
 import type { CoreServices } from "./core/types.ts";
 import { registerBasicCommands } from "./features/basic.ts";
+import { registerAccessCommands } from "./features/access/commands.ts";
 import { startMaintenance } from "./features/maintenance.ts";
 import { buildHttpServer } from "./http/server.ts";
+import { adminApi } from "./http/admin-api.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { createQueueSet, type QueueSet } from "./queue/queues.ts";
-import { createRedis, startRedis, type RedisHandle } from "./queue/redis.ts";
+import { createRedis, redisReady, startRedis, type RedisHandle } from "./queue/redis.ts";
 import { createChannels } from "./channels/index.ts";
 import type { ChannelAdapter } from "./channels/types.ts";
 import type { ChannelName } from "./core/types.ts";
@@ -26,22 +28,31 @@ export interface Core {
 }
 
 /** The channel-agnostic bot: everything a channel adapter (or the CLI) needs to answer messages. */
-export function createCore(deps: { config: Config; db: Database; log: Logger; rateLimiter?: RateLimiter }): Core {
+export function createCore(deps: {
+  config: Config;
+  db: Database;
+  log: Logger;
+  counter?: WindowCounter;
+  rateLimiter?: RateLimiter;
+}): Core {
+  const counter = deps.counter ?? new MemoryWindowCounter();
   const services: CoreServices = {
     config: deps.config,
     prisma: deps.db.prisma,
     messages: loadMessages(),
     log: deps.log,
+    counter,
   };
   const router = new Router(async (ctx) => {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
     return [{ text: ctx.services.messages.fallback }];
   });
   registerBasicCommands(router);
+  registerAccessCommands(router);
   const pipeline = new Pipeline({
     services,
     router,
-    rateLimiter: deps.rateLimiter ?? new MemoryRateLimiter(deps.config.RATE_LIMIT_PER_MINUTE),
+    rateLimiter: deps.rateLimiter ?? messageLimiter(counter, deps.config.RATE_LIMIT_PER_MINUTE),
   });
   return { pipeline, router, services };
 }
@@ -80,10 +91,11 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     cleanups.push(() => redis.stop());
     const queues = createQueueSet(redis.url, log);
     cleanups.push(() => queues.close(config.SHUTDOWN_GRACE_MS));
+    await redisReady(queues.redis);
     const readinessRedis = createRedis(redis.url, "client", log);
     cleanups.push(async () => readinessRedis.disconnect());
 
-    const core = createCore({ config, db, log, rateLimiter: new RedisRateLimiter(queues.redis, config.RATE_LIMIT_PER_MINUTE) });
+    const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis) });
     await startMaintenance(queues, { prisma: db.prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
 
     const channels = createChannels({ config, core, queues, log });
@@ -95,7 +107,11 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         { name: "database", check: () => db.ping() },
         { name: "redis", check: async () => void (await readinessRedis.ping()) },
       ],
-      plugins: channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
+      perIpPerMinute: config.HTTP_RATE_LIMIT_PER_MINUTE,
+      plugins: [
+        ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
+        adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }),
+      ],
     });
     // Registered last so it runs first: stop taking requests before anything else closes.
     await http.listen({ host: config.HOST, port: config.PORT });

@@ -1,4 +1,6 @@
 // The list of operator commands; each feature adds its own here.
+import { accessCommands } from "./access.ts";
 import type { AdminCommand } from "./types.ts";
+import { unitCommands } from "./units.ts";
 
-export const adminCommands: AdminCommand[] = [];
+export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands];

@@ -72,6 +72,7 @@ export const envSchema = z.object({
     message: "expected at least 24 characters",
   }),
   RATE_LIMIT_PER_MINUTE: intInRange(1, 10_000, 20),
+  HTTP_RATE_LIMIT_PER_MINUTE: intInRange(10, 1_000_000, 1200),
   MAX_MESSAGE_CHARS: intInRange(100, 100_000, 2000),
   CONVERSATION_RETENTION_DAYS: intInRange(1, 3650, 90),
   QUIET_HOURS_START: clock.default("22:00"),

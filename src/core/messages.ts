@@ -4,17 +4,16 @@ import path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 
+// Every phrase the code relies on; a missing one stops start-up with the key named.
+const requiredKeys = [
+  "welcome", "help", "fallback", "error", "rateLimited", "unknownCommand", "emptyMessage", "refused",
+  "inviteUsage", "inviteRoleTooHigh", "inviteCreated", "unitNotFound", "redeemUsage", "redeemOk", "redeemInvalid",
+  "redeemExpired", "redeemUsed", "tooManyAttempts", "linkCreated", "linkOk", "linkInvalid", "myRoles", "noRoles",
+  "eraseConfirm", "eraseDone", "eraseCancelled", "auditEmpty",
+] as const;
+
 const messagesSchema = z
-  .object({
-    welcome: z.string().min(1),
-    help: z.string().min(1),
-    fallback: z.string().min(1),
-    error: z.string().min(1),
-    rateLimited: z.string().min(1),
-    unknownCommand: z.string().min(1),
-    emptyMessage: z.string().min(1),
-    refused: z.string().min(1),
-  })
+  .object(Object.fromEntries(requiredKeys.map((key) => [key, z.string().min(1)])) as Record<(typeof requiredKeys)[number], z.ZodString>)
   .catchall(z.string());
 
 export type Messages = z.infer<typeof messagesSchema>;

@@ -39,7 +39,14 @@ export function sanitizeText(raw: string | undefined, maxChars: number): string 
 const rateLimit =
   (limiter: RateLimiter): Middleware =>
   async (ctx, next) => {
-    const decision = await limiter.hit(`${ctx.message.channel}:${ctx.message.userId}`);
+    let decision;
+    try {
+      decision = await limiter.hit(`${ctx.message.channel}:${ctx.message.userId}`);
+    } catch (error) {
+      // Redis briefly away: answering matters more than counting.
+      ctx.log.warn({ err: error }, "rate limiter unavailable, letting the message through");
+      return next();
+    }
     if (decision.allowed) return next();
     ctx.log.info({ channel: ctx.message.channel }, "rate limited");
     return [{ text: fill(ctx.services.messages.rateLimited, { seconds: decision.retryAfterSec }) }];
@@ -48,6 +55,7 @@ const rateLimit =
 /** Stores both sides of the conversation, redacted, for the retention period. */
 const conversationLog: Middleware = async (ctx, next) => {
   const replies = await next();
+  if (ctx.doNotLog) return replies;
   const { prisma } = ctx.services;
   const incoming = ctx.text || (ctx.message.payload ? `[nút] ${ctx.message.payload}` : "");
   try {

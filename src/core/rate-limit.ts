@@ -1,5 +1,5 @@
-// Per-user message rate limit: a fixed one-minute window counted in Redis (shared by every process),
-// or in memory for the single-process CLI.
+// Fixed-window counters: per-user message rate, invite-code guesses… Counted in Redis (shared by every
+// process) or in memory for the single-process CLI.
 import type { Redis } from "ioredis";
 
 export interface RateDecision {
@@ -8,55 +8,97 @@ export interface RateDecision {
   retryAfterSec: number;
 }
 
-export interface RateLimiter {
-  hit(key: string): Promise<RateDecision>;
+/** Counts hits per key in fixed windows. */
+export interface WindowCounter {
+  /** Adds one hit and returns the count in the current window and the ms left in it. */
+  hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** Reads without counting. */
+  peek(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
 }
 
-const WINDOW_MS = 60_000;
-
-export class MemoryRateLimiter implements RateLimiter {
+export class MemoryWindowCounter implements WindowCounter {
   private readonly windows = new Map<string, { start: number; count: number }>();
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly now: () => number = Date.now) {}
 
-  async hit(key: string): Promise<RateDecision> {
+  async hit(key: string, windowMs: number) {
     const t = this.now();
     let w = this.windows.get(key);
-    if (!w || t - w.start >= WINDOW_MS) {
+    if (!w || t - w.start >= windowMs) {
       w = { start: t, count: 0 };
       this.windows.set(key, w);
-      if (this.windows.size > 50_000) this.sweep(t);
+      if (this.windows.size > 50_000) this.sweep(t, windowMs);
     }
     w.count++;
-    return w.count <= this.perMinute
-      ? { allowed: true, retryAfterSec: 0 }
-      : { allowed: false, retryAfterSec: Math.ceil((w.start + WINDOW_MS - t) / 1000) };
+    return { count: w.count, resetInMs: w.start + windowMs - t };
   }
 
-  private sweep(t: number): void {
-    for (const [k, w] of this.windows) if (t - w.start >= WINDOW_MS) this.windows.delete(k);
+  async peek(key: string, windowMs: number) {
+    const t = this.now();
+    const w = this.windows.get(key);
+    if (!w || t - w.start >= windowMs) return { count: 0, resetInMs: 0 };
+    return { count: w.count, resetInMs: w.start + windowMs - t };
+  }
+
+  private sweep(t: number, windowMs: number): void {
+    for (const [k, w] of this.windows) if (t - w.start >= windowMs) this.windows.delete(k);
   }
 }
 
-export class RedisRateLimiter implements RateLimiter {
+export class RedisWindowCounter implements WindowCounter {
   constructor(
     private readonly redis: Redis,
-    private readonly perMinute: number,
-    private readonly prefix = "rl:msg:",
+    private readonly prefix = "troly06:cnt:",
+  ) {}
+
+  async hit(key: string, windowMs: number) {
+    const redisKey = this.prefix + key;
+    const [[, count], [, ttl]] = (await this.redis.multi().incr(redisKey).pttl(redisKey).exec()) as [[null, number], [null, number]];
+    if (ttl < 0) await this.redis.pexpire(redisKey, windowMs);
+    return { count, resetInMs: ttl < 0 ? windowMs : ttl };
+  }
+
+  async peek(key: string, _windowMs: number) {
+    const redisKey = this.prefix + key;
+    const [[, raw], [, ttl]] = (await this.redis.multi().get(redisKey).pttl(redisKey).exec()) as [[null, string | null], [null, number]];
+    return { count: raw ? Number(raw) : 0, resetInMs: Math.max(0, ttl) };
+  }
+}
+
+/** A limit of `limit` hits per `windowMs` on top of a counter. */
+export class Limiter {
+  constructor(
+    private readonly counter: WindowCounter,
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly prefix: string,
   ) {}
 
   async hit(key: string): Promise<RateDecision> {
-    const redisKey = this.prefix + key;
-    const [[, count], [, ttl]] = (await this.redis
-      .multi()
-      .incr(redisKey)
-      .pttl(redisKey)
-      .exec()) as [[null, number], [null, number]];
-    if (ttl < 0) await this.redis.pexpire(redisKey, WINDOW_MS);
-    return count <= this.perMinute
+    const { count, resetInMs } = await this.counter.hit(this.prefix + key, this.windowMs);
+    return count <= this.limit
       ? { allowed: true, retryAfterSec: 0 }
-      : { allowed: false, retryAfterSec: Math.max(1, Math.ceil((ttl < 0 ? WINDOW_MS : ttl) / 1000)) };
+      : { allowed: false, retryAfterSec: Math.max(1, Math.ceil(resetInMs / 1000)) };
+  }
+
+  /** Would the next hit be allowed? (For counting failures only: check first, hit on failure.) */
+  async check(key: string): Promise<RateDecision> {
+    const { count, resetInMs } = await this.counter.peek(this.prefix + key, this.windowMs);
+    return count < this.limit
+      ? { allowed: true, retryAfterSec: 0 }
+      : { allowed: false, retryAfterSec: Math.max(1, Math.ceil(resetInMs / 1000)) };
+  }
+}
+
+export type RateLimiter = Pick<Limiter, "hit">;
+
+/** Per-user message limit: `perMinute` messages a minute. */
+export function messageLimiter(counter: WindowCounter, perMinute: number): Limiter {
+  return new Limiter(counter, perMinute, 60_000, "msg:");
+}
+
+/** An in-memory per-minute message limiter (single-process use and tests). */
+export class MemoryRateLimiter extends Limiter {
+  constructor(perMinute: number, now: () => number = Date.now) {
+    super(new MemoryWindowCounter(now), perMinute, 60_000, "msg:");
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Config } from "../config/env.ts";
 import type { Messages } from "./messages.ts";
+import type { WindowCounter } from "./rate-limit.ts";
 
 export type ChannelName = "telegram" | "zalo" | "cli";
 
@@ -59,6 +60,8 @@ export interface CoreServices {
   prisma: PrismaClient;
   messages: Messages;
   log: Logger;
+  /** Shared counters (Redis in the app, memory in the CLI) for limits such as code guesses. */
+  counter: WindowCounter;
 }
 
 export interface TurnContext {
@@ -70,6 +73,8 @@ export interface TurnContext {
   log: Logger;
   loadState(): Promise<DialogueState>;
   saveState(state: DialogueState): Promise<void>;
+  /** Set by handlers whose turn must not be stored (e.g. the erase request itself). */
+  doNotLog?: boolean;
   /** What the turn answered, filled by the handler (the FAQ, a command…). */
   outcome?: TurnOutcome;
 }

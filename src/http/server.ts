@@ -1,4 +1,5 @@
 // The HTTP face of the app: health, readiness, Prometheus metrics, and the channels' webhooks.
+import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logging/logger.ts";
@@ -16,6 +17,8 @@ export interface HttpServerOptions {
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
   /** Per-check timeout for /readyz. */
   checkTimeoutMs?: number;
+  /** Requests per minute per IP on /webhooks/* and /api/*. */
+  perIpPerMinute?: number;
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
@@ -40,6 +43,25 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     bodyLimit: 1_048_576,
     return503OnClosing: true,
   });
+
+  // Bad JSON and similar client errors: a short 4xx, not the parser's internals.
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, "request failed");
+    return reply.code(status).send({ error: status === 500 ? "internal_error" : "bad_request", message: status === 500 ? "internal error" : error.message });
+  });
+
+  // Per-IP limit as a root hook, so it runs before any route's own checks (auth, secrets): a flood of
+  // unauthenticated requests is limited too. Health probes and metrics scrapes are never limited.
+  await app.register(rateLimit, { global: false });
+  app.addHook(
+    "onRequest",
+    app.rateLimit({
+      max: options.perIpPerMinute ?? 1200,
+      timeWindow: 60_000,
+      allowList: (request) => !/^\/(webhooks|api)\//.test(request.url),
+    }),
+  );
 
   app.get("/healthz", async () => ({ status: "ok" }));
 

@@ -136,6 +136,18 @@ export function redisOptions(role: "worker" | "producer" | "client"): RedisOptio
   }
 }
 
+/** Resolves once the connection is ready (commands on a fail-fast connection need that). */
+export async function redisReady(client: Redis, timeoutMs = 5000): Promise<void> {
+  if (client.status === "ready") return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs);
+    client.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export function createRedis(url: string, role: "worker" | "producer" | "client", log?: Logger): Redis {
   const client = new Redis(url, redisOptions(role));
   // Without a listener ioredis prints every reconnect error; readiness reporting covers outages.

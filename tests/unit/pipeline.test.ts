@@ -48,6 +48,15 @@ describe("core pipeline", () => {
     expect(result.replies[0]!.text).toMatch(/trục trặc/);
   });
 
+  it("still answers when the rate limiter's store is down", async () => {
+    const flaky = await createTestCore({ rateLimiter: { hit: async () => Promise.reject(new Error("redis down")) } });
+    try {
+      expect((await flaky.say("/help")).replies[0]!.text).toMatch(/Bạn có thể/);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it("cuts huge messages and strips control characters", () => {
     expect(sanitizeText("a".repeat(10_000), 200)).toHaveLength(200);
     expect(sanitizeText("xin\u0000chào\u200B", 200)).toBe("xin chào");

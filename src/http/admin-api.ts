@@ -1,0 +1,53 @@
+// /api/*: the HTTP API for the province's systems and operators. Bearer ADMIN_API_TOKEN; bodies validated
+// with zod; a malformed request gets a 4xx naming what is wrong, never a crash or a partial write.
+import { timingSafeEqual, createHash } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import { recentAudit } from "../security/audit.ts";
+
+/** A route handler of the admin API; more routes are added by the features that own them. */
+export type ApiRoutes = (app: FastifyInstance, deps: ApiDeps) => void;
+
+export interface ApiDeps {
+  prisma: PrismaClient;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hash first so the comparison takes the same time whatever the lengths.
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Parses a request part with zod or answers 400 with the problems listed. */
+export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, reply: FastifyReply): T | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  void reply.code(400).send({
+    error: "invalid_request",
+    problems: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+  });
+  return undefined;
+}
+
+export function adminApi(token: string | undefined, deps: ApiDeps, routes: ApiRoutes[] = []) {
+  return async (app: FastifyInstance) => {
+    if (!token) return; // the API is off without a token
+    await app.register(
+      async (api) => {
+        api.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+          const header = request.headers.authorization ?? "";
+          const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+          if (!given || !sameSecret(given, token)) return reply.code(401).send({ error: "unauthorized" });
+        });
+        api.get("/audit", async (request) => {
+          const limit = Math.min(500, Math.max(1, Number((request.query as { limit?: string }).limit) || 50));
+          return recentAudit(deps.prisma, limit);
+        });
+        for (const add of routes) add(api, deps);
+      },
+      { prefix: "/api" },
+    );
+  };
+}
