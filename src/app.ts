@@ -17,6 +17,7 @@ import { createLogger, type Logger } from "./logging/logger.ts";
 import { createQueueSet, type QueueSet } from "./queue/queues.ts";
 import { createRedis, redisReady, startRedis, type RedisHandle } from "./queue/redis.ts";
 import { createChannels } from "./channels/index.ts";
+import { Outbox } from "./outbox/outbox.ts";
 import type { ChannelAdapter } from "./channels/types.ts";
 import type { ChannelName } from "./core/types.ts";
 import path from "node:path";
@@ -34,6 +35,7 @@ export function createCore(deps: {
   log: Logger;
   counter?: WindowCounter;
   rateLimiter?: RateLimiter;
+  outbox?: Outbox;
 }): Core {
   const counter = deps.counter ?? new MemoryWindowCounter();
   const services: CoreServices = {
@@ -42,6 +44,7 @@ export function createCore(deps: {
     messages: loadMessages(),
     log: deps.log,
     counter,
+    ...(deps.outbox ? { outbox: deps.outbox } : {}),
   };
   const router = new Router(async (ctx) => {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
@@ -68,6 +71,7 @@ export interface RunningApp {
   queues: QueueSet;
   redis: RedisHandle;
   channels: Map<ChannelName, ChannelAdapter>;
+  outbox: Outbox;
   /** Base URL of the HTTP server. */
   url: string;
   stop(): Promise<void>;
@@ -95,10 +99,20 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     const readinessRedis = createRedis(redis.url, "client", log);
     cleanups.push(async () => readinessRedis.disconnect());
 
-    const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis) });
+    // The outbox is created before the channels it sends through (they need the core, the core needs it).
+    const channelMap = new Map<ChannelName, ChannelAdapter>();
+    const outbox = new Outbox({
+      queues,
+      prisma: db.prisma,
+      log,
+      channels: channelMap,
+      rates: { telegram: { perSecond: config.TELEGRAM_SEND_PER_SECOND }, zalo: { perSecond: config.ZALO_SEND_PER_SECOND } },
+    });
+    const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis), outbox });
     await startMaintenance(queues, { prisma: db.prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
 
     const channels = createChannels({ config, core, queues, log });
+    for (const channel of channels) channelMap.set(channel.name, channel);
     const metrics = createMetrics();
     const http = await buildHttpServer({
       log,
@@ -125,11 +139,12 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       // Channels stop first on shutdown: no new updates while the rest closes.
       cleanups.push(() => channel.stop());
     }
+    outbox.start();
     log.info(
       { url, database: db.kind, redis: redis.embedded ? "embedded" : "external", channels: channels.map((c) => c.name) },
       "Trợ lý 06 is up",
     );
-    return { http, core, db, queues, redis, url, channels: new Map(channels.map((c) => [c.name, c])), stop: stopAll };
+    return { http, core, db, queues, redis, url, channels: channelMap, outbox, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

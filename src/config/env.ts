@@ -68,6 +68,8 @@ export const envSchema = z.object({
   ZALO_WEBHOOK_SECRET: secret,
   ZALO_MODE: z.enum(["webhook", "polling"], { message: "expected webhook or polling" }).optional(),
 
+  TELEGRAM_SEND_PER_SECOND: intInRange(1, 1000, 25),
+  ZALO_SEND_PER_SECOND: intInRange(1, 1000, 10),
   ADMIN_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
     message: "expected at least 24 characters",
   }),

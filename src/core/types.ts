@@ -4,6 +4,7 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Config } from "../config/env.ts";
 import type { Messages } from "./messages.ts";
 import type { WindowCounter } from "./rate-limit.ts";
+import type { Outbox } from "../outbox/outbox.ts";
 
 export type ChannelName = "telegram" | "zalo" | "cli";
 
@@ -62,6 +63,8 @@ export interface CoreServices {
   log: Logger;
   /** Shared counters (Redis in the app, memory in the CLI) for limits such as code guesses. */
   counter: WindowCounter;
+  /** Sends outside a turn; absent in the one-shot CLI (no Redis there). */
+  outbox?: Outbox;
 }
 
 export interface TurnContext {

@@ -1,0 +1,206 @@
+// The outbox: every message sent outside a conversation turn (announcements, reminders, handoff relays)
+// goes through one BullMQ queue per channel.
+//
+// - Rate: BullMQ's limiter caps each channel's queue as a whole (Telegram: about 25 messages/s per bot);
+//   a platform 429 pauses the whole queue for retry_after (rate-limited jobs do not use up attempts).
+// - Retries: transient errors back off exponentially; a recipient who blocked the bot is marked
+//   unreachable and never retried.
+// - Never twice: before sending, a job claims its delivery key (SET NX); after the platform accepts, the
+//   key is marked sent. A job that finds the claim already held without a "sent" mark belongs to a worker
+//   that died during the send: it is recorded as "uncertain" and NOT sent again (the platform most likely
+//   got it). A job that finds "sent" only re-reports the outcome. Known failures release the claim.
+import { Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { ChannelAdapter } from "../channels/types.ts";
+import { RateLimitedError, UnreachableError } from "../channels/types.ts";
+import { channelEnum } from "../core/identity.ts";
+import type { ChannelName, Reply } from "../core/types.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { QueueSet } from "../queue/queues.ts";
+
+export interface OutboundMessage {
+  /** Unique per (purpose, recipient): "b-12-345" for broadcast 12 to identity 345. No ':' allowed. */
+  key: string;
+  channel: ChannelName;
+  chatId: string;
+  replies: Reply[];
+  /** Who handles the outcome: "broadcast", "reminder", "handoff"… */
+  kind: string;
+  /** Free data for the outcome handler (ids). */
+  ref?: Record<string, string | number | null>;
+}
+
+interface StoredReply {
+  text: string;
+  buttons?: Reply["buttons"];
+  image?: { pngBase64: string; caption?: string };
+}
+
+interface OutboundJob extends Omit<OutboundMessage, "replies"> {
+  replies: StoredReply[];
+}
+
+export type Outcome =
+  | { status: "sent"; messageRef?: string | undefined }
+  | { status: "unreachable"; error: string }
+  | { status: "failed"; error: string }
+  | { status: "uncertain" };
+
+export type OutcomeHandler = (message: Omit<OutboundMessage, "replies">, outcome: Outcome) => Promise<void>;
+
+export interface ChannelRate {
+  /** Messages per second for the whole channel. */
+  perSecond: number;
+  /** Sends in flight at once. */
+  concurrency?: number;
+}
+
+export interface OutboxOptions {
+  queues: QueueSet;
+  prisma: PrismaClient;
+  log: Logger;
+  channels: Map<ChannelName, ChannelAdapter>;
+  rates: Partial<Record<ChannelName, ChannelRate>>;
+  attempts?: number;
+  /** First retry delay; doubles each attempt. */
+  backoffMs?: number;
+  /** Worker lock: a killed worker's jobs are retried after about this long. */
+  lockDurationMs?: number;
+}
+
+const MARK_TTL_SEC = 7 * 86_400;
+export const outboxQueueName = (channel: ChannelName) => `outbox-${channel}`;
+
+function toStored(reply: Reply): StoredReply {
+  return {
+    text: reply.text,
+    ...(reply.buttons ? { buttons: reply.buttons } : {}),
+    ...(reply.image ? { image: { pngBase64: reply.image.png.toString("base64"), caption: reply.image.caption } } : {}),
+  };
+}
+
+function fromStored(reply: StoredReply): Reply {
+  return {
+    text: reply.text,
+    ...(reply.buttons ? { buttons: reply.buttons } : {}),
+    ...(reply.image
+      ? { image: { png: Buffer.from(reply.image.pngBase64, "base64"), ...(reply.image.caption ? { caption: reply.image.caption } : {}) } }
+      : {}),
+  };
+}
+
+export function validKey(key: string): boolean {
+  // BullMQ custom job ids must not contain ':' nor be all digits.
+  return /^[A-Za-z0-9_.-]{1,200}$/.test(key) && !/^\d+$/.test(key);
+}
+
+export class Outbox {
+  private readonly handlers = new Map<string, OutcomeHandler>();
+  private readonly workers: Worker[] = [];
+  private readonly redis: Redis;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.redis = options.queues.redis;
+  }
+
+  /** Registers what happens after a message of `kind` is sent, found unreachable, or fails for good. */
+  onOutcome(kind: string, handler: OutcomeHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** Queues messages; a key already queued (or sent within a day) is not queued twice. */
+  async enqueue(messages: OutboundMessage[], options: { delayMs?: number } = {}): Promise<void> {
+    const byChannel = new Map<ChannelName, OutboundMessage[]>();
+    for (const m of messages) {
+      if (!validKey(m.key)) throw new Error(`invalid outbox key "${m.key}"`);
+      byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m]);
+    }
+    for (const [channel, list] of byChannel) {
+      await this.options.queues.queue(outboxQueueName(channel)).addBulk(
+        list.map((m) => ({
+          name: m.kind,
+          data: { ...m, replies: m.replies.map(toStored) } satisfies OutboundJob,
+          opts: {
+            jobId: m.key,
+            attempts: this.options.attempts ?? 6,
+            backoff: { type: "exponential", delay: this.options.backoffMs ?? 1000 },
+            removeOnComplete: { age: 86_400, count: 200_000 },
+            removeOnFail: { age: 7 * 86_400 },
+            ...(options.delayMs ? { delay: options.delayMs } : {}),
+          },
+        })),
+      );
+    }
+  }
+
+  /** Starts one rate-limited worker per channel that has an adapter. */
+  start(): void {
+    for (const [channel, adapter] of this.options.channels) {
+      const rate = this.options.rates[channel] ?? { perSecond: 10 };
+      const worker = this.options.queues.worker(outboxQueueName(channel), (job: Job<OutboundJob>) => this.process(worker, adapter, job), {
+        limiter: { max: rate.perSecond, duration: 1000 },
+        concurrency: rate.concurrency ?? Math.max(1, Math.min(50, rate.perSecond)),
+        lockDuration: this.options.lockDurationMs ?? 30_000,
+        stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  private claimKey = (key: string) => `troly06:outbox:claim:${key}`;
+  private sentKey = (key: string) => `troly06:outbox:sent:${key}`;
+
+  private async report(job: OutboundJob, outcome: Outcome): Promise<void> {
+    const { replies: _replies, ...message } = job;
+    if (outcome.status === "unreachable") {
+      await this.options.prisma.channelIdentity.updateMany({
+        where: { channel: channelEnum[job.channel], chatId: job.chatId, unreachableAt: null },
+        data: { unreachableAt: new Date() },
+      });
+    }
+    await this.handlers.get(job.kind)?.(message, outcome);
+  }
+
+  private async process(worker: Worker, adapter: ChannelAdapter, job: Job<OutboundJob>): Promise<string> {
+    const data = job.data;
+    const claimed = await this.redis.set(this.claimKey(data.key), `${job.id}#${job.attemptsMade}`, "EX", MARK_TTL_SEC, "NX");
+    if (!claimed) {
+      const mark = await this.redis.get(this.sentKey(data.key));
+      if (mark) {
+        // Sent (or found unreachable) before; the outcome may not have been recorded: report it again.
+        await this.report(data, JSON.parse(mark) as Outcome);
+        return "already-done";
+      }
+      // Claimed but never confirmed: a worker died while sending. Sending again could duplicate.
+      const outcome: Outcome = { status: "uncertain" };
+      await this.redis.set(this.sentKey(data.key), JSON.stringify(outcome), "EX", MARK_TTL_SEC);
+      this.options.log.warn({ key: data.key, channel: data.channel }, "delivery uncertain: a worker stopped during the send; not resending");
+      await this.report(data, outcome);
+      return "uncertain";
+    }
+    let outcome: Outcome;
+    try {
+      const sent = await adapter.send(data.chatId, data.replies.map(fromStored));
+      outcome = { status: "sent", messageRef: sent.messageRef };
+    } catch (error) {
+      if (error instanceof UnreachableError) {
+        outcome = { status: "unreachable", error: error.message };
+      } else {
+        // Nothing was delivered: release the claim so the retry may send.
+        await this.redis.del(this.claimKey(data.key));
+        if (error instanceof RateLimitedError) {
+          // Pause the whole channel queue; the job goes back without using an attempt.
+          await worker.rateLimit(Math.max(1000, error.retryAfterSec * 1000));
+          throw Worker.RateLimitError();
+        }
+        const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (final) await this.report(data, { status: "failed", error: error instanceof Error ? error.message : String(error) });
+        throw error;
+      }
+    }
+    await this.redis.set(this.sentKey(data.key), JSON.stringify(outcome), "EX", MARK_TTL_SEC);
+    await this.report(data, outcome);
+    return outcome.status;
+  }
+}
