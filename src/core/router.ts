@@ -21,6 +21,16 @@ export interface PayloadHandler {
 
 export type TextHandler = (ctx: TurnContext) => Promise<Reply[]>;
 
+/**
+ * Looks at a message before commands and free text: a dialogue waiting for an answer (a guided
+ * /thongbao, a handoff question) or an officer replying to a forwarded message. Returns null when the
+ * message is not its business.
+ */
+export interface Interceptor {
+  name: string;
+  run(ctx: TurnContext): Promise<Reply[] | null>;
+}
+
 export interface ParsedCommand {
   name: string;
   args: string;
@@ -36,6 +46,7 @@ export function parseCommand(text: string): ParsedCommand | null {
 export class Router {
   private readonly commands = new Map<string, Command>();
   private readonly payloads = new Map<string, PayloadHandler>();
+  private readonly interceptors: Interceptor[] = [];
   private textHandler: TextHandler;
 
   constructor(fallback: TextHandler) {
@@ -56,6 +67,13 @@ export class Router {
     return this;
   }
 
+  /** Runs before commands and free text, in registration order; a slash command typed mid-dialogue is
+   * still offered to interceptors, which should let it through (return null) unless it is theirs. */
+  intercept(interceptor: Interceptor): this {
+    this.interceptors.push(interceptor);
+    return this;
+  }
+
   /** Free text goes here (the FAQ matcher once it is plugged in). */
   onText(handler: TextHandler): this {
     this.textHandler = handler;
@@ -67,6 +85,10 @@ export class Router {
   }
 
   async route(ctx: TurnContext): Promise<Reply[]> {
+    for (const interceptor of this.interceptors) {
+      const replies = await interceptor.run(ctx);
+      if (replies) return replies;
+    }
     const payload = ctx.message.payload;
     if (payload) {
       const cut = payload.indexOf(":");
