@@ -9,6 +9,7 @@ import { Router } from "./core/router.ts";
 import type { CoreServices } from "./core/types.ts";
 import { registerBasicCommands } from "./features/basic.ts";
 import { registerAccessCommands } from "./features/access/commands.ts";
+import { registerHandoff, startHandoff } from "./features/handoff.ts";
 import { startMaintenance } from "./features/maintenance.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { adminApi } from "./http/admin-api.ts";
@@ -36,6 +37,7 @@ export function createCore(deps: {
   counter?: WindowCounter;
   rateLimiter?: RateLimiter;
   outbox?: Outbox;
+  queues?: QueueSet;
 }): Core {
   const counter = deps.counter ?? new MemoryWindowCounter();
   const services: CoreServices = {
@@ -45,6 +47,7 @@ export function createCore(deps: {
     log: deps.log,
     counter,
     ...(deps.outbox ? { outbox: deps.outbox } : {}),
+    ...(deps.queues ? { queues: deps.queues } : {}),
   };
   const router = new Router(async (ctx) => {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
@@ -52,6 +55,7 @@ export function createCore(deps: {
   });
   registerBasicCommands(router);
   registerAccessCommands(router);
+  registerHandoff(router);
   const pipeline = new Pipeline({
     services,
     router,
@@ -108,7 +112,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       channels: channelMap,
       rates: { telegram: { perSecond: config.TELEGRAM_SEND_PER_SECOND }, zalo: { perSecond: config.ZALO_SEND_PER_SECOND } },
     });
-    const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis), outbox });
+    const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis), outbox, queues });
     await startMaintenance(queues, { prisma: db.prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
 
     const channels = createChannels({ config, core, queues, log });
@@ -139,6 +143,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       // Channels stop first on shutdown: no new updates while the rest closes.
       cleanups.push(() => channel.stop());
     }
+    startHandoff({ queues, prisma: db.prisma, outbox, config, log, messages: core.services.messages });
     outbox.start();
     log.info(
       { url, database: db.kind, redis: redis.embedded ? "embedded" : "external", channels: channels.map((c) => c.name) },

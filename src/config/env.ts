@@ -2,6 +2,7 @@
 // A bad or missing value stops start-up with one line naming the variable and what it expects.
 import path from "node:path";
 import { z } from "zod";
+import { parsePeriods } from "../core/time.ts";
 
 const optionalString = z
   .string()
@@ -79,6 +80,22 @@ export const envSchema = z.object({
   CONVERSATION_RETENTION_DAYS: intInRange(1, 3650, 90),
   QUIET_HOURS_START: clock.default("22:00"),
   QUIET_HOURS_END: clock.default("06:00"),
+  WORKING_HOURS: z
+    .string()
+    .default("07:30-11:30,13:30-17:00")
+    .refine((v) => {
+      try {
+        parsePeriods(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, { message: "expected periods like 07:30-11:30,13:30-17:00" }),
+  WORKING_DAYS: z
+    .string()
+    .default("1,2,3,4,5")
+    .refine((v) => /^[0-6](,[0-6])*$/.test(v.replace(/\s/g, "")), { message: "expected weekday numbers 0–6 (0 = Sunday), comma-separated" }),
+  HANDOFF_ESCALATE_AFTER_MINUTES: intInRange(1, 100_000, 240),
   SHUTDOWN_GRACE_MS: intInRange(0, 120_000, 10_000),
 });
 

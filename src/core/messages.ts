@@ -10,6 +10,10 @@ const requiredKeys = [
   "inviteUsage", "inviteRoleTooHigh", "inviteCreated", "unitNotFound", "redeemUsage", "redeemOk", "redeemInvalid",
   "redeemExpired", "redeemUsed", "tooManyAttempts", "linkCreated", "linkOk", "linkInvalid", "myRoles", "noRoles",
   "eraseConfirm", "eraseDone", "eraseCancelled", "auditEmpty",
+  "handoffAskUnit", "handoffUnitChoices", "handoffUnitUnknown", "handoffAskQuestion", "handoffPiiConfirm", "handoffSent",
+  "handoffNoOfficer", "handoffUnavailable", "handoffCancelled", "handoffForward", "handoffEscalated", "handoffAnswer",
+  "handoffAnswerSent", "handoffClosed", "handoffClosedCitizen", "handoffNotFound", "handoffAnswerUsage",
+  "handoffGroupBound", "handoffGroupUsage",
 ] as const;
 
 const messagesSchema = z

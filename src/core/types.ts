@@ -5,6 +5,7 @@ import type { Config } from "../config/env.ts";
 import type { Messages } from "./messages.ts";
 import type { WindowCounter } from "./rate-limit.ts";
 import type { Outbox } from "../outbox/outbox.ts";
+import type { QueueSet } from "../queue/queues.ts";
 
 export type ChannelName = "telegram" | "zalo" | "cli";
 
@@ -65,6 +66,8 @@ export interface CoreServices {
   counter: WindowCounter;
   /** Sends outside a turn; absent in the one-shot CLI (no Redis there). */
   outbox?: Outbox;
+  /** Queues for delayed work; absent in the one-shot CLI. */
+  queues?: QueueSet;
 }
 
 export interface TurnContext {

@@ -148,8 +148,8 @@ export class Outbox {
     }
   }
 
-  private claimKey = (key: string) => `troly06:outbox:claim:${key}`;
-  private sentKey = (key: string) => `troly06:outbox:sent:${key}`;
+  private claimKey = (key: string) => `${this.options.queues.prefix}:outbox:claim:${key}`;
+  private sentKey = (key: string) => `${this.options.queues.prefix}:outbox:sent:${key}`;
 
   private async report(job: OutboundJob, outcome: Outcome): Promise<void> {
     const { replies: _replies, ...message } = job;

@@ -7,6 +7,8 @@ import { createRedis } from "./redis.ts";
 export const QUEUE_PREFIX = "troly06";
 
 export interface QueueSet {
+  /** Key prefix of every queue (tests use a unique one to stay apart in a shared Redis). */
+  prefix: string;
   /** A producer-side queue (created once per name). */
   queue(name: string): Queue;
   /** Starts a worker; it is closed (gracefully) by close(). */
@@ -17,18 +19,19 @@ export interface QueueSet {
   close(graceMs: number): Promise<void>;
 }
 
-export function createQueueSet(redisUrl: string, log: Logger): QueueSet {
+export function createQueueSet(redisUrl: string, log: Logger, prefix = QUEUE_PREFIX): QueueSet {
   const producer = createRedis(redisUrl, "producer", log);
   const workerConnection = createRedis(redisUrl, "worker", log);
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
 
   return {
+    prefix,
     redis: producer,
     queue(name) {
       let q = queues.get(name);
       if (!q) {
-        q = new Queue(name, { connection: producer, prefix: QUEUE_PREFIX });
+        q = new Queue(name, { connection: producer, prefix });
         q.on("error", (error) => log.warn({ err: error.message, queue: name }, "queue error"));
         queues.set(name, q);
       }
@@ -37,7 +40,7 @@ export function createQueueSet(redisUrl: string, log: Logger): QueueSet {
     worker(name, processor, options = {}) {
       const w = new Worker(name, processor, {
         connection: workerConnection,
-        prefix: QUEUE_PREFIX,
+        prefix,
         ...options,
       });
       w.on("error", (error) => log.warn({ err: error.message, queue: name }, "worker error"));

@@ -28,11 +28,8 @@ describe("outbox", () => {
 
   beforeAll(async () => {
     db = await openTestDatabase("pglite");
-    queues = createQueueSet(inject("redisUrl"), createLogger("silent"));
+    queues = createQueueSet(inject("redisUrl"), createLogger("silent"), `test-${run}`);
     await redisReady(queues.redis);
-    // Each test file gets its own queue names through a unique channel map key… the queue is per channel,
-    // so drain anything a previous run left behind.
-    await queues.queue("outbox-telegram").obliterate({ force: true });
     outbox = new Outbox({
       queues,
       prisma: db.prisma,
@@ -105,7 +102,7 @@ describe("outbox", () => {
 
   it("never resends a message a killed worker may already have sent", async () => {
     // A claim without a "sent" mark is what a worker leaves behind when it dies mid-send.
-    await queues.redis.set(`troly06:outbox:claim:${key("ghost")}`, "dead-worker", "EX", 60);
+    await queues.redis.set(`test-${run}:outbox:claim:${key("ghost")}`, "dead-worker", "EX", 60);
     await outbox.enqueue([message("ghost")]);
     await waitFor(() => outcomes.has("ghost"), 10_000, "ghost outcome");
     expect(outcomes.get("ghost")).toEqual([{ status: "uncertain" }]);

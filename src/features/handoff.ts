@@ -1,0 +1,354 @@
+// Human handoff ("Hỏi cán bộ"): a citizen's question becomes a ticket for their commune, is forwarded to
+// that commune's officer group (or its officers), an officer answers by replying to the forwarded message
+// (or /traloi), the answer goes back on the citizen's own channel, /dong closes the ticket. A ticket left
+// unanswered for HANDOFF_ESCALATE_AFTER_MINUTES of working time is escalated to the unit above.
+import type { Job } from "bullmq";
+import { channelEnum, channelName } from "../core/identity.ts";
+import { fill } from "../core/messages.ts";
+import type { Router } from "../core/router.ts";
+import { addWorkingMinutes, parsePeriods } from "../core/time.ts";
+import type { Button, ChannelName, DialogueState, Reply, TurnContext } from "../core/types.ts";
+import type { Config } from "../config/env.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { OutboundMessage, Outbox } from "../outbox/outbox.ts";
+import { containsPII, redactPII } from "../privacy/redact.ts";
+import type { QueueSet } from "../queue/queues.ts";
+import { audit } from "../security/audit.ts";
+import { authorize } from "../security/policy.ts";
+import { actorLabel, refusal } from "./access/commands.ts";
+import { findUnits } from "./units.ts";
+
+export const HANDOFF_QUEUE = "handoff";
+/** Button payload that starts a handoff; the FAQ and fallback offer it as "Hỏi cán bộ". */
+export const ASK_OFFICER_PAYLOAD = "handoff:start";
+export const askOfficerButton: Button = { label: "Hỏi cán bộ", payload: ASK_OFFICER_PAYLOAD };
+
+interface HandoffDraft {
+  step: "unit" | "question" | "pii";
+  unitCode?: string;
+  question?: string;
+}
+
+const draftOf = (state: DialogueState) => state.handoff as HandoffDraft | undefined;
+
+async function setDraft(ctx: TurnContext, draft: HandoffDraft | undefined): Promise<void> {
+  const state = await ctx.loadState();
+  if (draft) state.handoff = draft;
+  else delete state.handoff;
+  await ctx.saveState(state);
+}
+
+const cancelButton: Button = { label: "Hủy", payload: "handoff:cancel" };
+
+/** The unit a citizen's questions go to: their subscription, if any. */
+async function citizenUnit(prisma: PrismaClient, identityId: number) {
+  const sub = await prisma.subscription.findUnique({ where: { identityId }, include: { unit: true } });
+  return sub?.unit ?? null;
+}
+
+interface Recipient {
+  channel: ChannelName;
+  chatId: string;
+}
+
+/** Officer groups bound to the unit; else officers and supervisors holding a role on it directly. */
+async function recipientsOf(prisma: PrismaClient, unitCode: string): Promise<Recipient[]> {
+  const groups = await prisma.officerGroup.findMany({ where: { unitCode } });
+  if (groups.length) return groups.map((g) => ({ channel: channelName(g.channel), chatId: g.chatId }));
+  const identities = await prisma.channelIdentity.findMany({
+    where: {
+      unreachableAt: null,
+      channel: { not: "CLI" },
+      person: { roles: { some: { unitCode, revokedAt: null, role: { in: ["OFFICER", "SUPERVISOR"] } } } },
+    },
+  });
+  return identities.map((i) => ({ channel: channelName(i.channel), chatId: i.chatId }));
+}
+
+/** Walks up from the unit until someone can receive the question. */
+async function nearestRecipients(prisma: PrismaClient, unitCode: string): Promise<{ unitCode: string; recipients: Recipient[] }> {
+  let code: string | null = unitCode;
+  while (code) {
+    const recipients = await recipientsOf(prisma, code);
+    if (recipients.length) return { unitCode: code, recipients };
+    code = (await prisma.adminUnit.findUnique({ where: { code }, select: { parentCode: true } }))?.parentCode ?? null;
+  }
+  return { unitCode, recipients: [] };
+}
+
+function forwardMessages(ticketId: number, recipients: Recipient[], text: string, kind: string): OutboundMessage[] {
+  return recipients.map((r, i) => ({
+    key: `${kind}-${ticketId}-${i}-${r.channel}`,
+    channel: r.channel,
+    chatId: r.chatId,
+    replies: [{ text }],
+    kind,
+    ref: { ticketId },
+  }));
+}
+
+export function escalationDelay(config: Config, from: Date): number {
+  const schedule = { days: config.WORKING_DAYS.split(",").map(Number), periods: parsePeriods(config.WORKING_HOURS) };
+  return addWorkingMinutes(from, config.HANDOFF_ESCALATE_AFTER_MINUTES, config.TZ, schedule).getTime() - from.getTime();
+}
+
+async function openTicket(ctx: TurnContext, unitCode: string, question: string): Promise<Reply[]> {
+  const { prisma, messages: m, outbox, queues } = ctx.services;
+  const unit = await prisma.adminUnit.findUniqueOrThrow({ where: { code: unitCode } });
+  if (!outbox) return [{ text: m.handoffUnavailable }];
+  const target = await nearestRecipients(prisma, unitCode);
+  if (target.recipients.length === 0) return [{ text: fill(m.handoffNoOfficer, { unit: unit.name }) }];
+  const ticket = await prisma.handoffTicket.create({
+    data: {
+      citizenPersonId: ctx.actor.personId,
+      citizenIdentityId: ctx.actor.identityId,
+      unitCode,
+      question,
+      messages: { create: { direction: "IN", text: question, channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId } },
+    },
+  });
+  await outbox.enqueue(
+    forwardMessages(ticket.id, target.recipients, fill(m.handoffForward, { id: ticket.id, unit: unit.name, question }), "handoff-forward"),
+  );
+  await queues
+    ?.queue(HANDOFF_QUEUE)
+    .add("escalate", { ticketId: ticket.id }, { jobId: `esc-${ticket.id}`, delay: escalationDelay(ctx.services.config, new Date()), removeOnComplete: 100, removeOnFail: 100 });
+  return [{ text: fill(m.handoffSent, { id: ticket.id, unit: unit.name }) }];
+}
+
+async function askQuestion(ctx: TurnContext, unitCode: string, unitName: string): Promise<Reply[]> {
+  await setDraft(ctx, { step: "question", unitCode });
+  return [{ text: fill(ctx.services.messages.handoffAskQuestion, { unit: unitName }), buttons: [[cancelButton]] }];
+}
+
+async function start(ctx: TurnContext): Promise<Reply[]> {
+  if (!ctx.services.outbox) return [{ text: ctx.services.messages.handoffUnavailable }];
+  const unit = await citizenUnit(ctx.services.prisma, ctx.actor.identityId);
+  if (unit) return askQuestion(ctx, unit.code, unit.name);
+  await setDraft(ctx, { step: "unit" });
+  return [{ text: ctx.services.messages.handoffAskUnit, buttons: [[cancelButton]] }];
+}
+
+async function receiveQuestion(ctx: TurnContext, draft: HandoffDraft, text: string): Promise<Reply[]> {
+  if (containsPII(text)) {
+    await setDraft(ctx, { ...draft, step: "pii", question: text });
+    return [
+      {
+        text: fill(ctx.services.messages.handoffPiiConfirm, { redacted: redactPII(text) }),
+        buttons: [[{ label: "Gửi kèm số", payload: "handoff:pii:keep" }, { label: "Ẩn số", payload: "handoff:pii:hide" }], [cancelButton]],
+      },
+    ];
+  }
+  await setDraft(ctx, undefined);
+  return openTicket(ctx, draft.unitCode!, text);
+}
+
+/** The officer-facing part: find the ticket an officer is answering and check their right to. */
+async function ticketForOfficer(ctx: TurnContext, ticketId: number) {
+  const ticket = await ctx.services.prisma.handoffTicket.findUnique({ where: { id: ticketId }, include: { unit: true, citizen: true } });
+  if (!ticket) return { ticket: null, allowed: false };
+  const { allowed } = await authorize(ctx.services.prisma, ctx.actor, "handoff.answer", ticket.unitCode);
+  return { ticket, allowed };
+}
+
+async function relayAnswer(ctx: TurnContext, ticketId: number, answer: string): Promise<Reply[]> {
+  const m = ctx.services.messages;
+  const { ticket, allowed } = await ticketForOfficer(ctx, ticketId);
+  if (!ticket) return [{ text: fill(m.handoffNotFound, { id: ticketId }) }];
+  if (!allowed) return refusal(ctx);
+  if (!ctx.services.outbox) return [{ text: m.handoffUnavailable }];
+  const citizen = await ctx.services.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
+  const reply = await ctx.services.prisma.handoffMessage.create({
+    data: { ticketId, direction: "OUT", text: answer, channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId },
+  });
+  await ctx.services.outbox.enqueue([
+    {
+      key: `handoff-answer-${ticketId}-${reply.id}`,
+      channel: channelName(citizen.channel),
+      chatId: citizen.chatId,
+      replies: [{ text: fill(m.handoffAnswer, { id: ticketId, unit: ticket.unit.name, answer }), buttons: [[askOfficerButton]] }],
+      kind: "handoff-answer",
+      ref: { ticketId },
+    },
+  ]);
+  await ctx.services.prisma.handoffTicket.update({
+    where: { id: ticketId },
+    data: { status: ticket.status === "CLOSED" ? "CLOSED" : "ANSWERED", answeredAt: ticket.answeredAt ?? new Date(), officerPersonId: ctx.actor.personId },
+  });
+  await audit(ctx.services.prisma, { actorPersonId: ctx.actor.personId, actorLabel: actorLabel(ctx), action: "handoff.answer", unitCode: ticket.unitCode, detail: { ticketId } });
+  return [{ text: fill(m.handoffAnswerSent, { id: ticketId }) }];
+}
+
+export function registerHandoff(router: Router): void {
+  router.payload({
+    prefix: "handoff",
+    async run(ctx, value) {
+      const m = ctx.services.messages;
+      if (value === "start") return start(ctx);
+      if (value === "cancel") {
+        await setDraft(ctx, undefined);
+        return [{ text: m.handoffCancelled }];
+      }
+      const draft = draftOf(await ctx.loadState());
+      if (value.startsWith("unit:") && draft) {
+        const unit = await ctx.services.prisma.adminUnit.findUnique({ where: { code: value.slice(5) } });
+        if (unit) return askQuestion(ctx, unit.code, unit.name);
+      }
+      if (value.startsWith("pii:") && draft?.step === "pii" && draft.question) {
+        await setDraft(ctx, undefined);
+        return openTicket(ctx, draft.unitCode!, value === "pii:keep" ? draft.question : redactPII(draft.question));
+      }
+      return start(ctx);
+    },
+  });
+
+  router.command({
+    name: "hoicanbo",
+    description: "Gửi câu hỏi cho cán bộ xã, phường",
+    listedFor: "everyone",
+    run: async (ctx, args) => {
+      if (!args) return start(ctx);
+      const unit = await citizenUnit(ctx.services.prisma, ctx.actor.identityId);
+      if (!unit) {
+        await setDraft(ctx, { step: "unit" });
+        return [{ text: ctx.services.messages.handoffAskUnit, buttons: [[cancelButton]] }];
+      }
+      return receiveQuestion(ctx, { step: "question", unitCode: unit.code }, args);
+    },
+  });
+
+  // A citizen in the middle of a handoff: their next text is the commune or the question.
+  router.intercept({
+    name: "handoff-draft",
+    async run(ctx) {
+      if (!ctx.text || ctx.message.payload || ctx.text.startsWith("/")) return null;
+      const draft = draftOf(await ctx.loadState());
+      if (!draft) return null;
+      const m = ctx.services.messages;
+      if (draft.step === "unit") {
+        const units = (await findUnits(ctx.services.prisma, ctx.text)).filter((u) => u.level === "COMMUNE" || u.level === "VILLAGE");
+        if (units.length === 1) return askQuestion(ctx, units[0]!.code, units[0]!.name);
+        if (units.length > 1) {
+          return [{ text: m.handoffUnitChoices, buttons: [...units.slice(0, 6).map((u) => [{ label: u.name, payload: `handoff:unit:${u.code}` }]), [cancelButton]] }];
+        }
+        return [{ text: fill(m.handoffUnitUnknown, { query: ctx.text }), buttons: [[cancelButton]] }];
+      }
+      if (draft.step === "question") return receiveQuestion(ctx, draft, ctx.text);
+      return null;
+    },
+  });
+
+  // An officer replying to a forwarded question.
+  router.intercept({
+    name: "handoff-reply",
+    async run(ctx) {
+      if (!ctx.message.replyToRef || !ctx.text || ctx.text.startsWith("/")) return null;
+      const forwarded = await ctx.services.prisma.handoffMessage.findFirst({
+        where: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId, forwardRef: ctx.message.replyToRef },
+      });
+      if (!forwarded) return null;
+      return relayAnswer(ctx, forwarded.ticketId, ctx.text);
+    },
+  });
+
+  router.command({
+    name: "traloi",
+    description: "Trả lời câu hỏi của người dân",
+    listedFor: "staff",
+    run: async (ctx, args) => {
+      const match = /^#?(\d+)\s+([\s\S]+)$/.exec(args);
+      if (!match) {
+        return (await authorize(ctx.services.prisma, ctx.actor, "handoff.answer")).allowed
+          ? [{ text: ctx.services.messages.handoffAnswerUsage }]
+          : refusal(ctx);
+      }
+      return relayAnswer(ctx, Number(match[1]), match[2]!.trim());
+    },
+  });
+
+  router.command({
+    name: "dong",
+    description: "Đóng câu hỏi của người dân",
+    listedFor: "staff",
+    run: async (ctx, args) => {
+      const m = ctx.services.messages;
+      const id = Number(/^#?(\d+)/.exec(args)?.[1]);
+      if (!id) return (await authorize(ctx.services.prisma, ctx.actor, "handoff.answer")).allowed ? [{ text: m.handoffAnswerUsage }] : refusal(ctx);
+      const { ticket, allowed } = await ticketForOfficer(ctx, id);
+      if (!ticket) return [{ text: fill(m.handoffNotFound, { id }) }];
+      if (!allowed) return refusal(ctx);
+      await ctx.services.prisma.handoffTicket.update({ where: { id }, data: { status: "CLOSED", closedAt: new Date() } });
+      await audit(ctx.services.prisma, { actorPersonId: ctx.actor.personId, actorLabel: actorLabel(ctx), action: "handoff.close", unitCode: ticket.unitCode, detail: { ticketId: id } });
+      const citizen = await ctx.services.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
+      await ctx.services.outbox?.enqueue([
+        {
+          key: `handoff-closed-${id}`,
+          channel: channelName(citizen.channel),
+          chatId: citizen.chatId,
+          replies: [{ text: fill(m.handoffClosedCitizen, { id }), buttons: [[askOfficerButton]] }],
+          kind: "handoff-closed",
+        },
+      ]);
+      return [{ text: fill(m.handoffClosed, { id }) }];
+    },
+  });
+
+  router.command({
+    name: "nhomcanbo",
+    description: "Cho nhóm chat này nhận câu hỏi của người dân",
+    listedFor: "staff",
+    run: async (ctx, args) => {
+      const m = ctx.services.messages;
+      const grant = ctx.actor.roles.find((r) => r.role !== "ADMIN") ?? ctx.actor.roles[0];
+      if (!grant) return refusal(ctx);
+      const [unit] = args ? await findUnits(ctx.services.prisma, args) : [{ code: grant.unitCode, name: "" }];
+      if (!unit) return [{ text: fill(m.unitNotFound, { query: args }) }];
+      if (!(await authorize(ctx.services.prisma, ctx.actor, "handoff.answer", unit.code)).allowed) return refusal(ctx);
+      // Private chats are already reached through the officer's own identity.
+      if (ctx.message.chatId === ctx.message.userId) return [{ text: m.handoffGroupUsage }];
+      const bound = await ctx.services.prisma.officerGroup.upsert({
+        where: { channel_chatId: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId } },
+        create: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId, unitCode: unit.code, createdBy: actorLabel(ctx) },
+        update: { unitCode: unit.code },
+        include: { unit: true },
+      });
+      await audit(ctx.services.prisma, { actorPersonId: ctx.actor.personId, actorLabel: actorLabel(ctx), action: "handoff.group_bind", unitCode: unit.code });
+      return [{ text: fill(m.handoffGroupBound, { unit: bound.unit.name }) }];
+    },
+  });
+}
+
+/** Records where forwarded copies landed (so replies find their ticket) and runs escalations. */
+export function startHandoff(deps: { queues: QueueSet; prisma: PrismaClient; outbox: Outbox; config: Config; log: Logger; messages: TurnContext["services"]["messages"] }): void {
+  const { prisma, outbox, messages: m } = deps;
+  outbox.onOutcome("handoff-forward", async (message, outcome) => {
+    if (outcome.status !== "sent" || !outcome.messageRef) return;
+    const ticketId = Number(message.ref?.ticketId);
+    const exists = await prisma.handoffMessage.findFirst({
+      where: { ticketId, channel: channelEnum[message.channel], chatId: message.chatId, forwardRef: outcome.messageRef },
+    });
+    if (!exists) {
+      await prisma.handoffMessage.create({
+        data: { ticketId, direction: "OUT", text: "[chuyển tiếp]", channel: channelEnum[message.channel], chatId: message.chatId, forwardRef: outcome.messageRef },
+      });
+    }
+  });
+  deps.queues.worker(HANDOFF_QUEUE, async (job: Job<{ ticketId: number }>) => {
+    const ticket = await prisma.handoffTicket.findUnique({ where: { id: job.data.ticketId }, include: { unit: true } });
+    if (!ticket || ticket.status !== "OPEN" || !ticket.unit.parentCode) return "nothing-to-do";
+    const target = await nearestRecipients(prisma, ticket.unit.parentCode);
+    await prisma.handoffTicket.update({ where: { id: ticket.id }, data: { status: "ESCALATED", escalatedAt: new Date() } });
+    if (target.recipients.length) {
+      const text = fill(m.handoffEscalated, {
+        id: ticket.id,
+        unit: ticket.unit.name,
+        hours: Math.round((deps.config.HANDOFF_ESCALATE_AFTER_MINUTES / 60) * 10) / 10,
+        question: ticket.question,
+      });
+      await outbox.enqueue(forwardMessages(ticket.id, target.recipients, text, "handoff-forward").map((msg) => ({ ...msg, key: `esc-${msg.key}` })));
+    }
+    await audit(prisma, { actorLabel: "system", action: "handoff.escalate", unitCode: target.unitCode, detail: { ticketId: ticket.id } });
+    return "escalated";
+  });
+}

@@ -1,0 +1,101 @@
+// Human handoff end to end: a citizen on Zalo asks, an officer on Telegram answers, through the outbox.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grantRole, personForAccount } from "../../src/features/access/service.ts";
+import { HANDOFF_QUEUE, startHandoff } from "../../src/features/handoff.ts";
+import { waitFor } from "../helpers/fake-channel.ts";
+import { createLiveCore, type LiveCore } from "../helpers/live-core.ts";
+import { seedUnits } from "../helpers/units.ts";
+
+const op = { personId: null, label: "test" };
+
+describe("human handoff", () => {
+  let bot: LiveCore;
+  const citizen = (text: string | undefined, payload?: string, userId = "zl-citizen") =>
+    bot.send({ channel: "zalo", userId, text, payload });
+  const lastTo = (channel: "telegram" | "zalo", chatId: string) =>
+    [...bot.channels[channel].sent].reverse().find((s) => s.chatId === chatId);
+
+  beforeAll(async () => {
+    bot = await createLiveCore({
+      start: (live) =>
+        startHandoff({ queues: live.queues, prisma: live.db.prisma, outbox: live.outbox, config: live.services.config, log: live.services.log, messages: live.services.messages }),
+    });
+    const p = bot.db.prisma;
+    await seedUnits(p);
+    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-officer"), role: "OFFICER", unitCode: "19123", by: op });
+    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-other"), role: "OFFICER", unitCode: "19200", by: op });
+    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-district"), role: "SUPERVISOR", unitCode: "450", by: op });
+  });
+  afterAll(() => bot.close());
+
+  it("asks for the commune, then the question, hides numbers on request, and forwards to the commune's officer", async () => {
+    expect((await citizen(undefined, "handoff:start")).replies[0]!.text).toMatch(/xã, phường nào/);
+    expect((await citizen("sen thuy")).replies[0]!.text).toMatch(/gõ câu hỏi để gửi cán bộ Xã Sen Thủy/);
+    const confirm = await citizen("toi doi sdt 0912345678 roi ko nhan dc ma kich hoat");
+    expect(confirm.replies[0]!.text).toMatch(/Ẩn số.*\[số điện thoại\]/s);
+    const sent = await citizen(undefined, "handoff:pii:hide");
+    expect(sent.replies[0]!.text).toMatch(/Đã gửi câu hỏi số (\d+) tới cán bộ Xã Sen Thủy/);
+    await waitFor(() => !!lastTo("telegram", "tg-officer"), 5000, "forward to officer");
+    const forwarded = lastTo("telegram", "tg-officer")!.replies[0]!.text;
+    expect(forwarded).toMatch(/\[số điện thoại\] roi ko nhan dc ma kich hoat/);
+    expect(forwarded).not.toMatch(/0912345678/);
+    expect(lastTo("telegram", "tg-other")).toBeUndefined();
+  });
+
+  it("relays an officer's reply to the forwarded message back to the citizen on Zalo", async () => {
+    const ticket = await bot.db.prisma.handoffTicket.findFirstOrThrow({ orderBy: { id: "desc" } });
+    // The outbox records where the forwarded copy landed once the platform accepted it.
+    await waitFor(async () => (await bot.db.prisma.handoffMessage.count({ where: { ticketId: ticket.id, forwardRef: { not: null } } })) > 0, 5000, "forward ref");
+    const forward = await bot.db.prisma.handoffMessage.findFirstOrThrow({ where: { ticketId: ticket.id, forwardRef: { not: null } } });
+    const answer = await bot.send({ channel: "telegram", userId: "tg-officer", text: "Bạn ra Công an xã mang theo thẻ căn cước nhé", replyToRef: forward.forwardRef! });
+    expect(answer.replies[0]!.text).toMatch(new RegExp(`Đã chuyển câu trả lời tới người dân \\(câu hỏi số ${ticket.id}\\)`));
+    await waitFor(() => !!lastTo("zalo", "zl-citizen")?.replies[0]?.text.includes("mang theo thẻ căn cước"), 5000, "answer to citizen");
+    expect(lastTo("zalo", "zl-citizen")!.replies[0]!.text).toMatch(/Cán bộ Xã Sen Thủy trả lời câu hỏi số/);
+    expect((await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe("ANSWERED");
+  });
+
+  it("refuses answers and closing from an officer of another commune, and from citizens", async () => {
+    const ticket = await bot.db.prisma.handoffTicket.findFirstOrThrow({ orderBy: { id: "desc" } });
+    expect((await bot.send({ channel: "telegram", userId: "tg-other", text: `/traloi ${ticket.id} xin chào` })).replies[0]!.text).toMatch(/không có quyền/);
+    expect((await bot.send({ channel: "telegram", userId: "tg-other", text: `/dong ${ticket.id}` })).replies[0]!.text).toMatch(/không có quyền/);
+    expect((await citizen(`/traloi ${ticket.id} tu tra loi`)).replies[0]!.text).toMatch(/không có quyền/);
+    // The supervisor of the district above may answer.
+    expect((await bot.send({ channel: "telegram", userId: "tg-district", text: `/traloi ${ticket.id} Huyện bổ sung: mang thêm sổ tạm trú nếu có` })).replies[0]!.text).toMatch(/Đã chuyển/);
+  });
+
+  it("closes a ticket on /dong and tells the citizen", async () => {
+    const ticket = await bot.db.prisma.handoffTicket.findFirstOrThrow({ orderBy: { id: "desc" } });
+    expect((await bot.send({ channel: "telegram", userId: "tg-officer", text: `/dong ${ticket.id}` })).replies[0]!.text).toMatch(/Đã đóng câu hỏi số/);
+    await waitFor(() => !!lastTo("zalo", "zl-citizen")?.replies[0]?.text.includes("đã được cán bộ đóng"), 5000, "closed notice");
+    expect((await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe("CLOSED");
+  });
+
+  it("sends questions to an officer group once one is bound, and escalates unanswered ones to the district", async () => {
+    expect((await bot.send({ channel: "telegram", userId: "tg-officer", chatId: "-100123", text: "/nhomcanbo" })).replies[0]!.text).toMatch(/Nhóm này sẽ nhận câu hỏi của người dân Xã Sen Thủy/);
+    expect((await bot.send({ channel: "telegram", userId: "tg-other", chatId: "-100999", text: "/nhomcanbo sen thuy" })).replies[0]!.text).toMatch(/không có quyền/);
+    // A second citizen already subscribed to the commune goes straight to the question.
+    const identity = await bot.db.prisma.channelIdentity.findFirstOrThrow({ where: { externalUserId: "zl-citizen" } });
+    await bot.db.prisma.subscription.upsert({ where: { identityId: identity.id }, create: { identityId: identity.id, unitCode: "19123", source: "QR" }, update: {} });
+    const reply = await citizen("/hoicanbo xin hỏi lịch làm căn cước thứ 7");
+    const id = Number(/câu hỏi số (\d+)/.exec(reply.replies[0]!.text)![1]);
+    await waitFor(() => !!lastTo("telegram", "-100123")?.replies[0]?.text.includes(`số ${id}`), 5000, "group forward");
+    expect(lastTo("telegram", "tg-officer")?.replies[0]?.text ?? "").not.toMatch(new RegExp(`số ${id} `));
+
+    // Nobody answers: bring the escalation job forward instead of waiting 4 working hours.
+    const job = await bot.queues.queue(HANDOFF_QUEUE).getJob(`esc-${id}`);
+    expect(job).toBeDefined();
+    expect(job!.opts.delay).toBeGreaterThan(0);
+    await job!.promote();
+    await waitFor(async () => (await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id } })).status === "ESCALATED", 5000, "escalation");
+    await waitFor(() => !!lastTo("telegram", "tg-district")?.replies[0]?.text.includes("chưa được trả lời"), 5000, "district notice");
+  });
+
+  it("says clearly when nobody can receive questions for a commune", async () => {
+    await bot.db.prisma.roleAssignment.updateMany({ data: { revokedAt: new Date() } });
+    await bot.db.prisma.officerGroup.deleteMany();
+    const reply = await citizen("/hoicanbo cho hỏi", undefined, "zl-lonely");
+    expect(reply.replies[0]!.text).toMatch(/xã, phường nào/);
+    expect((await citizen("vo ninh", undefined, "zl-lonely")).replies[0]!.text).toMatch(/Xã Võ Ninh/);
+    expect((await citizen("có ai không", undefined, "zl-lonely")).replies[0]!.text).toMatch(/chưa có cán bộ Xã Võ Ninh trực/);
+  });
+});
