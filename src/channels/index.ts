@@ -4,6 +4,7 @@ import type { Config } from "../config/env.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
 import type { ChannelAdapter } from "./types.ts";
+import { createZaloAdapter } from "./zalo/adapter.ts";
 
 export interface ChannelDeps {
   config: Config;
@@ -14,6 +15,7 @@ export interface ChannelDeps {
 
 export function createChannels(deps: ChannelDeps): ChannelAdapter[] {
   const adapters: ChannelAdapter[] = [];
+  if (deps.config.ZALO_BOT_TOKEN) adapters.push(createZaloAdapter(deps));
   for (const [name, token, variable] of [
     ["Telegram", deps.config.TELEGRAM_BOT_TOKEN, "TELEGRAM_BOT_TOKEN"],
     ["Zalo", deps.config.ZALO_BOT_TOKEN, "ZALO_BOT_TOKEN"],
