@@ -8,6 +8,7 @@ import { MemoryWindowCounter, RedisWindowCounter, messageLimiter, type RateLimit
 import { Router } from "./core/router.ts";
 import type { CoreServices } from "./core/types.ts";
 import { registerBasicCommands } from "./features/basic.ts";
+import { registerSubscription } from "./features/subscription.ts";
 import { registerAccessCommands } from "./features/access/commands.ts";
 import { registerHandoff, startHandoff } from "./features/handoff.ts";
 import { startMaintenance } from "./features/maintenance.ts";
@@ -53,7 +54,7 @@ export function createCore(deps: {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
     return [{ text: ctx.services.messages.fallback }];
   });
-  registerBasicCommands(router);
+  registerBasicCommands(router, { onStartArgument: registerSubscription(router) });
   registerAccessCommands(router);
   registerHandoff(router);
   const pipeline = new Pipeline({

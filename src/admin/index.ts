@@ -1,6 +1,7 @@
 // The list of operator commands; each feature adds its own here.
 import { accessCommands } from "./access.ts";
+import { qrCommand } from "./qr.ts";
 import type { AdminCommand } from "./types.ts";
 import { unitCommands } from "./units.ts";
 
-export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands];
+export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, qrCommand];

@@ -4,6 +4,7 @@ import type { Config } from "../config/env.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
 import type { ChannelAdapter } from "./types.ts";
+import { createTelegramAdapter } from "./telegram/index.ts";
 import { createZaloAdapter } from "./zalo/adapter.ts";
 
 export interface ChannelDeps {
@@ -15,6 +16,7 @@ export interface ChannelDeps {
 
 export function createChannels(deps: ChannelDeps): ChannelAdapter[] {
   const adapters: ChannelAdapter[] = [];
+  if (deps.config.TELEGRAM_BOT_TOKEN) adapters.push(createTelegramAdapter(deps));
   if (deps.config.ZALO_BOT_TOKEN) adapters.push(createZaloAdapter(deps));
   for (const [name, token, variable] of [
     ["Telegram", deps.config.TELEGRAM_BOT_TOKEN, "TELEGRAM_BOT_TOKEN"],

@@ -17,9 +17,11 @@ export async function resolveActor(prisma: PrismaClient, message: IncomingMessag
     include: { person: { include: { roles: { where: { revokedAt: null } } } } },
   });
   if (existing) {
-    // Keep the reply address fresh; a message from the user also proves they are reachable again.
-    if (existing.chatId !== message.chatId || existing.unreachableAt) {
-      await prisma.channelIdentity.update({ where: { id: existing.id }, data: { chatId: message.chatId, unreachableAt: null } });
+    // Keep the private reply address fresh (never replace it with a group's); a message from the user
+    // also proves they are reachable again.
+    const chatId = message.isGroup ? existing.chatId : message.chatId;
+    if (existing.chatId !== chatId || existing.unreachableAt) {
+      await prisma.channelIdentity.update({ where: { id: existing.id }, data: { chatId, unreachableAt: null } });
     }
     return {
       personId: existing.personId,
@@ -34,7 +36,8 @@ export async function resolveActor(prisma: PrismaClient, message: IncomingMessag
       data: {
         channel,
         externalUserId: message.userId,
-        chatId: message.chatId,
+        // Seen first in a group: on Telegram and Zalo the private chat id is the user id.
+        chatId: message.isGroup ? message.userId : message.chatId,
         displayName: message.displayName ?? null,
         person: { create: { displayName: message.displayName ?? null } },
       },

@@ -21,6 +21,8 @@ export interface IncomingMessage {
   /** Payload of a pressed button, instead of text. */
   payload?: string | undefined;
   receivedAt: Date;
+  /** True for a group chat: replies go to the group, but the sender's own address stays their private chat. */
+  isGroup?: boolean | undefined;
   /** Platform message id, when the adapter has one (used to match officer replies in handoff). */
   messageRef?: string | undefined;
   /** Platform message id this message replies to. */

@@ -306,7 +306,7 @@ export function registerHandoff(router: Router): void {
       if (!unit) return [{ text: fill(m.unitNotFound, { query: args }) }];
       if (!(await authorize(ctx.services.prisma, ctx.actor, "handoff.answer", unit.code)).allowed) return refusal(ctx);
       // Private chats are already reached through the officer's own identity.
-      if (ctx.message.chatId === ctx.message.userId) return [{ text: m.handoffGroupUsage }];
+      if (!ctx.message.isGroup) return [{ text: m.handoffGroupUsage }];
       const bound = await ctx.services.prisma.officerGroup.upsert({
         where: { channel_chatId: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId } },
         create: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId, unitCode: unit.code, createdBy: actorLabel(ctx) },

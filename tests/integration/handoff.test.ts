@@ -71,8 +71,8 @@ describe("human handoff", () => {
   });
 
   it("sends questions to an officer group once one is bound, and escalates unanswered ones to the district", async () => {
-    expect((await bot.send({ channel: "telegram", userId: "tg-officer", chatId: "-100123", text: "/nhomcanbo" })).replies[0]!.text).toMatch(/Nhóm này sẽ nhận câu hỏi của người dân Xã Sen Thủy/);
-    expect((await bot.send({ channel: "telegram", userId: "tg-other", chatId: "-100999", text: "/nhomcanbo sen thuy" })).replies[0]!.text).toMatch(/không có quyền/);
+    expect((await bot.send({ channel: "telegram", userId: "tg-officer", chatId: "-100123", isGroup: true, text: "/nhomcanbo" })).replies[0]!.text).toMatch(/Nhóm này sẽ nhận câu hỏi của người dân Xã Sen Thủy/);
+    expect((await bot.send({ channel: "telegram", userId: "tg-other", chatId: "-100999", isGroup: true, text: "/nhomcanbo sen thuy" })).replies[0]!.text).toMatch(/không có quyền/);
     // A second citizen already subscribed to the commune goes straight to the question.
     const identity = await bot.db.prisma.channelIdentity.findFirstOrThrow({ where: { externalUserId: "zl-citizen" } });
     await bot.db.prisma.subscription.upsert({ where: { identityId: identity.id }, create: { identityId: identity.id, unitCode: "19123", source: "QR" }, update: {} });

@@ -97,3 +97,20 @@ describe("logger", () => {
     expect(out).toMatch(/\[số điện thoại\]/);
   });
 });
+
+describe("identity addresses", () => {
+  it("keeps a person's private chat when they write in a group", async () => {
+    const bot = await createTestCore();
+    try {
+      const handle = bot.pipeline.handle.bind(bot.pipeline);
+      await handle({ channel: "telegram", userId: "42", chatId: "42", text: "/start", receivedAt: new Date() });
+      await handle({ channel: "telegram", userId: "42", chatId: "-1001", isGroup: true, text: "/help", receivedAt: new Date() });
+      expect((await bot.db.prisma.channelIdentity.findFirstOrThrow({ where: { externalUserId: "42" } })).chatId).toBe("42");
+      // Seen first in a group: the private address is the user id.
+      await handle({ channel: "telegram", userId: "43", chatId: "-1001", isGroup: true, text: "/help", receivedAt: new Date() });
+      expect((await bot.db.prisma.channelIdentity.findFirstOrThrow({ where: { externalUserId: "43" } })).chatId).toBe("43");
+    } finally {
+      await bot.close();
+    }
+  });
+});

@@ -271,6 +271,7 @@ export class ZaloAdapter implements ChannelAdapter {
       channel: "zalo",
       userId: message.from.id,
       chatId,
+      isGroup: message.chat.chat_type === "GROUP",
       displayName: message.from.display_name ?? message.from.name ?? undefined,
       text: payload ? undefined : text || undefined,
       payload,
