@@ -4,8 +4,7 @@ import { openDatabase } from "../db/client.ts";
 import { databaseOptions } from "../app.ts";
 
 try {
-  const config = loadConfig();
-  const db = await openDatabase(databaseOptions(config));
+  const db = await openDatabase(databaseOptions(loadConfig()));
   try {
     const report = await db.migrate();
     console.log(
