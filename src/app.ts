@@ -9,6 +9,8 @@ import { Router } from "./core/router.ts";
 import type { CoreServices } from "./core/types.ts";
 import { registerBasicCommands } from "./features/basic.ts";
 import { registerSubscription } from "./features/subscription.ts";
+import { createFaq, registerFaq } from "./features/faq/index.ts";
+import { loadKnowledgeBase } from "./features/faq/knowledge.ts";
 import { registerAccessCommands } from "./features/access/commands.ts";
 import { registerHandoff, startHandoff } from "./features/handoff.ts";
 import { startMaintenance } from "./features/maintenance.ts";
@@ -54,7 +56,10 @@ export function createCore(deps: {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
     return [{ text: ctx.services.messages.fallback }];
   });
-  registerBasicCommands(router, { onStartArgument: registerSubscription(router) });
+  // The knowledge base is validated here, at start-up: broken content stops the bot with the file named.
+  const faq = createFaq(loadKnowledgeBase(), services.messages);
+  registerBasicCommands(router, { topicMenu: faq.topicMenu, onStartArgument: registerSubscription(router) });
+  registerFaq(router, faq);
   registerAccessCommands(router);
   registerHandoff(router);
   const pipeline = new Pipeline({

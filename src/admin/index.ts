@@ -2,6 +2,7 @@
 import { accessCommands } from "./access.ts";
 import { qrCommand } from "./qr.ts";
 import type { AdminCommand } from "./types.ts";
+import { faqCommands } from "./faq.ts";
 import { unitCommands } from "./units.ts";
 
-export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, qrCommand];
+export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, ...faqCommands, qrCommand];

@@ -14,6 +14,7 @@ const requiredKeys = [
   "handoffNoOfficer", "handoffUnavailable", "handoffCancelled", "handoffForward", "handoffEscalated", "handoffAnswer",
   "handoffAnswerSent", "handoffClosed", "handoffClosedCitizen", "handoffNotFound", "handoffAnswerUsage",
   "handoffGroupBound", "handoffGroupUsage",
+  "didYouMean", "topicIntro",
 ] as const;
 
 const messagesSchema = z

@@ -1,0 +1,297 @@
+// The FAQ knowledge base: intents/*.yaml (what people ask), content/<intent-id>.md (what we answer)
+// and intents/lexicon.yaml (how people abbreviate). Loaded once at start-up, shape-checked with zod,
+// then checked for content problems; any problem stops start-up with the file and field named.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { z } from "zod";
+import { compileLexicon, type Lexicon, normalize } from "./normalize.ts";
+
+export interface GuideStep {
+  title: string;
+  text: string;
+}
+
+export interface Intent {
+  id: string;
+  title: string;
+  /** The intents file it comes from, without extension ("vneid", "cancuoc"…). */
+  topic: string;
+  examples: string[];
+  keywords: string[];
+  related: string[];
+  basis: string[];
+  /** ISO date (YYYY-MM-DD) of the last review of the answer. */
+  reviewed: string;
+  /** Text before the first "## " heading of content/<id>.md. */
+  answer: string;
+  /** One per "## " section of content/<id>.md, in order. */
+  steps: GuideStep[];
+  /** Where it was read from (relative to the repository root), for problem reports. */
+  source?: { intents: string; content: string | null };
+}
+
+export interface KnowledgeBase {
+  intents: Intent[];
+  byId: Map<string, Intent>;
+  lexicon: Lexicon;
+  /** Topic names (intents file names) in menu order. */
+  topics: string[];
+}
+
+/** Limits that keep every message readable on Telegram and Zalo. */
+export const LIMITS = {
+  /** Characters of the answer shown before the first button. */
+  answerChars: 700,
+  /** Characters of one guide step (its title, a line break and its text). */
+  stepChars: 700,
+  /** Characters of an intent title, which is also a button label ("Ý bạn là…"). */
+  titleChars: 40,
+  minExamples: 10,
+} as const;
+
+/** Menu order of the topics we know; other intents files follow alphabetically. */
+const TOPIC_ORDER = ["vneid", "cancuoc", "dichvucong", "cutru", "khac"];
+
+export const repoRoot = path.resolve(import.meta.dirname, "../../..");
+
+const nonEmpty = z.string().trim().min(1, { message: "must not be empty" });
+
+// A list item like `- Luật X (Điều 5: …)` is read by YAML as a key/value pair: say so.
+const text = (what: string) =>
+  z.union([z.string(), z.number()], {
+    error: (issue) =>
+      issue.input !== null && typeof issue.input === "object"
+        ? `expected ${what} as text; put the line in double quotes, YAML reads ": " inside it as a key/value pair`
+        : `expected ${what} as text`,
+  }).transform(String);
+
+const reviewedSchema = z.union([
+  z.string().trim(),
+  z.date().transform((d) => d.toISOString().slice(0, 10)),
+]);
+
+const intentSchema = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "expected lower-case letters, digits and _ (e.g. vneid_kich_hoat)" }),
+  title: nonEmpty,
+  // Strings only; empty strings are reported by validateKnowledgeBase, with the intent named.
+  examples: z.array(text("an example question")),
+  keywords: z.array(text("a keyword")).default([]),
+  related: z.array(z.string()).default([]),
+  basis: z.array(text("an official source").pipe(nonEmpty)).default([]),
+  reviewed: reviewedSchema,
+});
+
+const intentsFileSchema = z.array(intentSchema, { message: "expected a YAML list of intents (- id: …)" });
+
+const lexiconSchema = z.object({
+  abbreviations: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
+  phrases: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
+  fillers: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
+});
+
+export class KnowledgeBaseError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[] = [message],
+  ) {
+    super(message);
+    this.name = "KnowledgeBaseError";
+  }
+}
+
+function zodProblem(file: string, error: z.ZodError, data: unknown): string {
+  const issue = error.issues[0];
+  if (!issue) return `${file}: invalid`;
+  const [first, ...rest] = issue.path;
+  let where = issue.path.join(".");
+  if (typeof first === "number" && Array.isArray(data)) {
+    const id = (data[first] as { id?: unknown } | undefined)?.id;
+    where = `intent #${first + 1}${typeof id === "string" ? ` (${id})` : ""}${rest.length ? `, field ${rest.join(".")}` : ""}`;
+  } else if (where) {
+    where = `field ${where}`;
+  }
+  return `${file}: ${where ? `${where}: ` : ""}${issue.message}`;
+}
+
+function readYaml(file: string, root: string): unknown {
+  const rel = path.relative(root, file);
+  try {
+    return parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new KnowledgeBaseError(`${rel}: not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
+/** Splits content/<id>.md: text before the first "## " is the answer; each "## title" section a step. */
+export function parseContent(markdown: string): { answer: string; steps: GuideStep[] } {
+  const text = markdown.replace(/\r\n?/g, "\n").normalize("NFC");
+  const sections = text.split(/^## /m);
+  const answer = (sections.shift() ?? "").trim();
+  const steps = sections.map((section) => {
+    const newline = section.indexOf("\n");
+    const title = (newline === -1 ? section : section.slice(0, newline)).trim();
+    const body = newline === -1 ? "" : section.slice(newline + 1).trim();
+    return { title, text: body };
+  });
+  return { answer, steps };
+}
+
+export function loadLexicon(file: string, root = path.dirname(path.dirname(file))): Lexicon {
+  if (!existsSync(file)) return compileLexicon();
+  const data = readYaml(file, root) ?? {};
+  const result = lexiconSchema.safeParse(data);
+  if (!result.success) throw new KnowledgeBaseError(zodProblem(path.relative(root, file), result.error, data));
+  return compileLexicon(result.data);
+}
+
+/**
+ * Reads intents/*.yaml (except lexicon.yaml), content/<id>.md and intents/lexicon.yaml under `root`.
+ * Throws KnowledgeBaseError naming the file and field on a malformed file, or listing every problem
+ * validateKnowledgeBase finds.
+ */
+export function loadKnowledgeBase(root: string = repoRoot): KnowledgeBase {
+  const intentsDir = path.join(root, "intents");
+  const contentDir = path.join(root, "content");
+  if (!existsSync(intentsDir)) throw new KnowledgeBaseError(`${intentsDir}: directory not found`);
+  const lexicon = loadLexicon(path.join(intentsDir, "lexicon.yaml"), root);
+  const topicOf = (file: string) => file.replace(/\.ya?ml$/, "");
+  const files = readdirSync(intentsDir)
+    .filter((f) => /\.ya?ml$/.test(f) && !/^lexicon\.ya?ml$/.test(f))
+    .sort((a, b) => rank(topicOf(a)) - rank(topicOf(b)) || a.localeCompare(b));
+  const intents: Intent[] = [];
+  const topics: string[] = [];
+  for (const fileName of files) {
+    const file = path.join(intentsDir, fileName);
+    const rel = path.relative(root, file);
+    const topic = topicOf(fileName);
+    const data = readYaml(file, root) ?? [];
+    const result = intentsFileSchema.safeParse(data);
+    if (!result.success) throw new KnowledgeBaseError(zodProblem(rel, result.error, data));
+    topics.push(topic);
+    for (const raw of result.data) {
+      const contentFile = path.join(contentDir, `${raw.id}.md`);
+      const hasContent = existsSync(contentFile);
+      const { answer, steps } = hasContent ? parseContent(readFileSync(contentFile, "utf8")) : { answer: "", steps: [] };
+      intents.push({
+        id: raw.id,
+        title: raw.title.normalize("NFC"),
+        topic,
+        examples: raw.examples.map((e) => e.normalize("NFC")),
+        keywords: raw.keywords.map((k) => k.normalize("NFC")),
+        related: raw.related,
+        basis: raw.basis,
+        reviewed: raw.reviewed,
+        answer,
+        steps,
+        source: { intents: rel, content: hasContent ? path.relative(root, contentFile) : null },
+      });
+    }
+  }
+  const kb = buildKnowledgeBase(intents, lexicon, topics);
+  const problems = validateKnowledgeBase(kb);
+  if (existsSync(contentDir)) {
+    for (const file of readdirSync(contentDir).filter((f) => f.endsWith(".md")).sort()) {
+      if (!kb.byId.has(file.slice(0, -3))) problems.push(`content/${file}: no intent has the id ${file.slice(0, -3)}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new KnowledgeBaseError(
+      `knowledge base has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      problems,
+    );
+  }
+  return kb;
+}
+
+function rank(topic: string): number {
+  const i = TOPIC_ORDER.indexOf(topic);
+  return i === -1 ? TOPIC_ORDER.length : i;
+}
+
+/** Assembles a knowledge base from intents (used by the loader, tests and synthetic benchmarks). */
+export function buildKnowledgeBase(intents: Intent[], lexicon: Lexicon = compileLexicon(), topics?: string[]): KnowledgeBase {
+  const byId = new Map<string, Intent>();
+  for (const intent of intents) if (!byId.has(intent.id)) byId.set(intent.id, intent);
+  return { intents, byId, lexicon, topics: topics ?? [...new Set(intents.map((i) => i.topic))] };
+}
+
+function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+/** Every content problem, one line each ("intents/vneid.yaml: vneid_otp: …"); empty when all is well. */
+export function validateKnowledgeBase(kb: KnowledgeBase): string[] {
+  const problems: string[] = [];
+  const ids = new Set(kb.intents.map((i) => i.id));
+  const seen = new Map<string, Intent>();
+  const exampleOwner = new Map<string, { intent: Intent; text: string }>();
+  for (const intent of kb.intents) {
+    const where = `${intent.source?.intents ?? intent.topic}: ${intent.id}`;
+    const first = seen.get(intent.id);
+    if (first) {
+      problems.push(`${where}: duplicate id (also in ${first.source?.intents ?? first.topic})`);
+    } else {
+      seen.set(intent.id, intent);
+    }
+    if (!intent.title.trim()) problems.push(`${where}: title is empty`);
+    if (intent.title.length > LIMITS.titleChars) {
+      problems.push(`${where}: title is ${intent.title.length} characters, at most ${LIMITS.titleChars} (it is a button label)`);
+    }
+    const examples = intent.examples.filter((e) => e.trim());
+    if (examples.length < intent.examples.length) {
+      problems.push(`${where}: ${intent.examples.length - examples.length} empty example(s)`);
+    }
+    if (examples.length < LIMITS.minExamples) {
+      problems.push(`${where}: ${examples.length} example(s), at least ${LIMITS.minExamples} needed`);
+    }
+    // Within one intent, "dk tạm trú" next to "đăng ký tạm trú" is a deliberate typing variant:
+    // only the very same text twice is a problem. Across intents, equal after normalisation is.
+    const own = new Set<string>();
+    for (const example of examples) {
+      const literal = example.trim().normalize("NFC").toLowerCase();
+      if (own.has(literal)) {
+        problems.push(`${where}: example "${example}" is listed twice`);
+        continue;
+      }
+      own.add(literal);
+      const key = normalize(example, kb.lexicon).folded;
+      if (!key) {
+        problems.push(`${where}: example "${example}" has no words`);
+        continue;
+      }
+      const other = exampleOwner.get(key);
+      if (other && other.intent.id !== intent.id) {
+        problems.push(`${where}: example "${example}" is also an example of ${other.intent.id} ("${other.text}")`);
+      } else if (!other) {
+        exampleOwner.set(key, { intent, text: example });
+      }
+    }
+    for (const related of intent.related) {
+      if (related === intent.id) problems.push(`${where}: related lists the intent itself`);
+      else if (!ids.has(related)) problems.push(`${where}: related id "${related}" does not exist`);
+    }
+    if (intent.basis.length === 0) problems.push(`${where}: basis is empty (name the official source)`);
+    if (!isIsoDate(intent.reviewed)) problems.push(`${where}: reviewed "${intent.reviewed}" is not a date (YYYY-MM-DD)`);
+    const content = intent.source ? (intent.source.content ?? `content/${intent.id}.md`) : `content/${intent.id}.md`;
+    if (intent.source && intent.source.content === null) {
+      problems.push(`${where}: content file content/${intent.id}.md is missing`);
+    } else if (!intent.answer.trim()) {
+      problems.push(`${content}: the answer (text before the first "## ") is empty`);
+    }
+    if (intent.answer.length > LIMITS.answerChars) {
+      problems.push(`${content}: answer is ${intent.answer.length} characters, at most ${LIMITS.answerChars}`);
+    }
+    intent.steps.forEach((step, n) => {
+      const length = step.title.length + 1 + step.text.length;
+      if (!step.title.trim()) problems.push(`${content}: step ${n + 1} has no title`);
+      if (!step.text.trim()) problems.push(`${content}: step ${n + 1} ("${step.title}") is empty`);
+      if (length > LIMITS.stepChars) {
+        problems.push(`${content}: step ${n + 1} ("${step.title}") is ${length} characters, at most ${LIMITS.stepChars}`);
+      }
+    });
+  }
+  return problems;
+}
