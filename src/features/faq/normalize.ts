@@ -2,6 +2,7 @@
 // can compare: NFC, lower case, punctuation out, stretched letters collapsed, teencode and abbreviations
 // expanded from intents/lexicon.yaml (data, not code), diacritics folded — with the accented form kept
 // alongside, token for token, so the matcher can use the accents when the user typed them.
+import { foldDiacritics } from "../../core/text.ts";
 
 /** The compiled lexicon: keys folded (no diacritics, lower case), values with diacritics. */
 export interface Lexicon {
@@ -39,20 +40,7 @@ const COMBINING_MARKS = /\p{M}+/gu;
 const NON_WORD = /[^\p{L}\p{N}]+/gu;
 const LETTER_DIGIT_BOUNDARY = /(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
 
-const foldCache = new Map<string, string>();
-const FOLD_CACHE_SIZE = 50_000;
-
-/** "Đăng ký" → "dang ky". Lower-cases too. */
-export function foldDiacritics(text: string): string {
-  const cached = foldCache.get(text);
-  if (cached !== undefined) return cached;
-  const folded = /^[\x00-\x7f]*$/.test(text)
-    ? text.toLowerCase()
-    : text.normalize("NFC").toLowerCase().replace(/đ/g, "d").normalize("NFD").replace(COMBINING_MARKS, "").normalize("NFC");
-  if (foldCache.size >= FOLD_CACHE_SIZE) foldCache.clear();
-  foldCache.set(text, folded);
-  return folded;
-}
+export { foldDiacritics };
 
 // The five Vietnamese tone marks (as combining characters); the other marks (â ă ê ô ơ ư) change the letter.
 const TONES: Record<string, string> = { "\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5" };
