@@ -60,11 +60,12 @@ export function accentKey(word: string): string {
     return "";
   });
   const key = base.normalize("NFC") + tone;
-  if (accentCache.size >= FOLD_CACHE_SIZE) accentCache.clear();
+  if (accentCache.size >= ACCENT_CACHE_SIZE) accentCache.clear();
   accentCache.set(word, key);
   return key;
 }
 const accentCache = new Map<string, string>();
+const ACCENT_CACHE_SIZE = 50_000;
 
 /** Builds the lookup tables; keys are folded so "đt" and "dt" are the same key. */
 export function compileLexicon(raw: RawLexicon = {}): Lexicon {
