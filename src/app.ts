@@ -14,6 +14,10 @@ import { loadKnowledgeBase } from "./features/faq/knowledge.ts";
 import { registerAccessCommands } from "./features/access/commands.ts";
 import { registerHandoff, startHandoff } from "./features/handoff.ts";
 import { startMaintenance } from "./features/maintenance.ts";
+import { registerTaskCommands } from "./features/tasks/commands.ts";
+import { registerReminderCommands } from "./features/reminders/commands.ts";
+import { startReminders } from "./features/reminders/runtime.ts";
+import { bullBoard } from "./http/bull-board.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { adminApi } from "./http/admin-api.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -62,6 +66,8 @@ export function createCore(deps: {
   registerFaq(router, faq);
   registerAccessCommands(router);
   registerHandoff(router);
+  registerTaskCommands(router);
+  registerReminderCommands(router);
   const pipeline = new Pipeline({
     services,
     router,
@@ -135,6 +141,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
         adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }),
+        bullBoard(config.ADMIN_API_TOKEN, queues, ["reminders", "maintenance", ...channels.map((c) => `outbox-${c.name}`)]),
       ],
     });
     // Registered last so it runs first: stop taking requests before anything else closes.
@@ -151,6 +158,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     }
     startHandoff({ queues, prisma: db.prisma, outbox, config, log, messages: core.services.messages });
     outbox.start();
+    await startReminders({ queues, prisma: db.prisma, outbox, log, config, channels: channelMap, messages: core.services.messages });
     log.info(
       { url, database: db.kind, redis: redis.embedded ? "embedded" : "external", channels: channels.map((c) => c.name) },
       "Trợ lý 06 is up",

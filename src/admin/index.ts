@@ -1,8 +1,9 @@
 // The list of operator commands; each feature adds its own here.
 import { accessCommands } from "./access.ts";
 import { qrCommand } from "./qr.ts";
+import { taskCommands } from "./tasks.ts";
 import type { AdminCommand } from "./types.ts";
 import { faqCommands } from "./faq.ts";
 import { unitCommands } from "./units.ts";
 
-export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, ...faqCommands, qrCommand];
+export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, ...faqCommands, qrCommand, ...taskCommands];

@@ -80,6 +80,21 @@ export const envSchema = z.object({
   CONVERSATION_RETENTION_DAYS: intInRange(1, 3650, 90),
   QUIET_HOURS_START: clock.default("22:00"),
   QUIET_HOURS_END: clock.default("06:00"),
+  // Plan tasks and reminders (src/features/reminders).
+  REMINDER_TIME: clock.default("08:00"),
+  REPORT_DAY_OF_MONTH: intInRange(0, 31, 20),
+  REPORT_QUARTER_DAY: intInRange(0, 31, 20),
+  REPORT_UNIT_LEVELS: z
+    .string()
+    .default("DISTRICT,COMMUNE")
+    .refine((v) => v.split(",").every((l) => ["PROVINCE", "DISTRICT", "COMMUNE", "VILLAGE"].includes(l.trim().toUpperCase())), {
+      message: "expected unit levels from PROVINCE, DISTRICT, COMMUNE, VILLAGE, comma-separated",
+    }),
+  BRIEFING_CRON: z
+    .string()
+    .trim()
+    .default("30 7 * * 1")
+    .refine((v) => v === "" || /^(\S+\s+){4}\S+$/.test(v), { message: "expected a 5-field cron pattern such as 30 7 * * 1, or empty to turn it off" }),
   WORKING_HOURS: z
     .string()
     .default("07:30-11:30,13:30-17:00")

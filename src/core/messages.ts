@@ -15,6 +15,12 @@ const requiredKeys = [
   "handoffAnswerSent", "handoffClosed", "handoffClosedCitizen", "handoffNotFound", "handoffAnswerUsage",
   "handoffGroupBound", "handoffGroupUsage",
   "didYouMean", "topicIntro",
+  "reminderTask", "reminderTaskReview", "reminderTaskAssigned", "reminderOverdue", "reminderReportUnit",
+  "reminderReportSupervisor", "reminderBriefing", "reminderPersonal", "taskList", "taskListEmpty", "taskDoneUsage",
+  "taskNotFound", "taskAlreadyDone", "taskDoneAll", "taskDonePart", "taskCreateUsage", "taskBadDeadline",
+  "taskUnitAmbiguous", "taskCreated", "taskDeadlineUsage", "taskDeadlineChanged", "remindList", "remindListEmpty",
+  "remindNotFound", "remindCancelled", "remindWhat", "remindTooMany", "remindCreated", "remindCreatedRecurring",
+  "remindDefaultTime", "remindQuietNote",
 ] as const;
 
 const messagesSchema = z
