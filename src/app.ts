@@ -12,6 +12,8 @@ import { registerSubscription } from "./features/subscription.ts";
 import { createFaq, registerFaq } from "./features/faq/index.ts";
 import { loadKnowledgeBase } from "./features/faq/knowledge.ts";
 import { registerAccessCommands } from "./features/access/commands.ts";
+import { registerIndicatorCommands } from "./features/indicators/commands.ts";
+import { indicatorsApi } from "./features/indicators/api.ts";
 import { registerHandoff, startHandoff } from "./features/handoff.ts";
 import { startMaintenance } from "./features/maintenance.ts";
 import { registerTaskCommands } from "./features/tasks/commands.ts";
@@ -65,6 +67,7 @@ export function createCore(deps: {
   registerBasicCommands(router, { topicMenu: faq.topicMenu, onStartArgument: registerSubscription(router) });
   registerFaq(router, faq);
   registerAccessCommands(router);
+  registerIndicatorCommands(router);
   registerHandoff(router);
   registerTaskCommands(router);
   registerReminderCommands(router);
@@ -140,7 +143,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       perIpPerMinute: config.HTTP_RATE_LIMIT_PER_MINUTE,
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
-        adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }),
+        adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, [indicatorsApi]),
         bullBoard(config.ADMIN_API_TOKEN, queues, ["reminders", "maintenance", ...channels.map((c) => `outbox-${c.name}`)]),
       ],
     });

@@ -1,9 +1,10 @@
 // The list of operator commands; each feature adds its own here.
 import { accessCommands } from "./access.ts";
+import { indicatorCommands } from "./indicators.ts";
 import { qrCommand } from "./qr.ts";
 import { taskCommands } from "./tasks.ts";
 import type { AdminCommand } from "./types.ts";
 import { faqCommands } from "./faq.ts";
 import { unitCommands } from "./units.ts";
 
-export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, ...faqCommands, qrCommand, ...taskCommands];
+export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, ...faqCommands, qrCommand, ...indicatorCommands, ...taskCommands];

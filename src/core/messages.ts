@@ -15,6 +15,8 @@ const requiredKeys = [
   "handoffAnswerSent", "handoffClosed", "handoffClosedCitizen", "handoffNotFound", "handoffAnswerUsage",
   "handoffGroupBound", "handoffGroupUsage",
   "didYouMean", "topicIntro",
+  "tiendoUsage", "tiendoTitle", "tiendoNoData", "tiendoNotFound", "tiendoChooseUnit", "tiendoChooseIndicator", "tiendoStaleNote", "tiendoReported", "tiendoChange", "tiendoRank", "tiendoWeakest", "tiendoMissingUnits", "tiendoDvcTitle", "tiendoDvcNone", "tiendoChildrenTitle", "tiendoNoChildren", "tiendoChartCaption", "tiendoChartTruncated", "tiendoButtonDvc", "tiendoButtonChart", "tiendoButtonChildren",
+  "tiendoReportedMark", "tiendoChartMissing", "tiendoNoFilings",
   "reminderTask", "reminderTaskReview", "reminderTaskAssigned", "reminderOverdue", "reminderReportUnit",
   "reminderReportSupervisor", "reminderBriefing", "reminderPersonal", "taskList", "taskListEmpty", "taskDoneUsage",
   "taskNotFound", "taskAlreadyDone", "taskDoneAll", "taskDonePart", "taskCreateUsage", "taskBadDeadline",

@@ -1,0 +1,171 @@
+// npm run bench:tiendo — how fast /tiendo answers on a province-sized database, and how fast figures import.
+//
+// Builds a synthetic province (10 districts × 150 communes = 1,511 units), 60 indicators of the catalogue
+// and 24 monthly periods: ≈2.2 million values, generated inside the database (INSERT … SELECT over
+// generate_series, one statement per month). Then measures /tiendo through the real pipeline (identity,
+// rate limit, conversation log, policy, queries, formatting) for a supervisor of the province, a
+// supervisor of a district and an officer of a commune, and the import of a 100,000-row CSV.
+// Prints figures only; nothing here asserts on time. Targets: p99 < 100 ms (province), > 20,000 rows/s.
+//
+// Embedded PGlite in a temporary directory by default; BENCH_DATABASE_URL=postgres://… runs it on an
+// (empty) PostgreSQL database instead. BENCH_RUNS (default 200) sets the number of timed questions.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createCore } from "../src/app.ts";
+import { loadConfig } from "../src/config/env.ts";
+import { openDatabase } from "../src/db/client.ts";
+import { grantRole, personForAccount } from "../src/features/access/service.ts";
+import { ensureCatalog, loadCatalog } from "../src/features/indicators/catalog.ts";
+import { importIndicatorFile } from "../src/features/indicators/importer.ts";
+import { formatNumber } from "../src/features/indicators/numbers.ts";
+import { createLogger } from "../src/logging/logger.ts";
+
+const DISTRICTS = 10;
+const COMMUNES = 150;
+const INDICATORS = 60;
+const MONTHS = 24;
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const IMPORT_ROWS = 100_000;
+
+const dir = mkdtempSync(path.join(tmpdir(), "troly06-bench-"));
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+const db = await openDatabase(process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : { pgliteDir: path.join(dir, "db") });
+
+try {
+  await db.migrate();
+  const { prisma } = db;
+  const catalog = loadCatalog();
+  await ensureCatalog(prisma, catalog);
+  const indicators = catalog.list.slice(0, INDICATORS);
+  console.log(`Database: ${db.kind}. Building ${1 + DISTRICTS + DISTRICTS * COMMUNES} units × ${indicators.length} indicators × ${MONTHS} months…`);
+
+  // Units: province "BP", districts "BP-01"…, communes "BP-01-001"…
+  await db.sql.exec(`
+    INSERT INTO admin_unit (code, name, name_folded, level, parent_code, path, updated_at)
+    VALUES ('BP', 'Tỉnh Thử Nghiệm', 'tinh thu nghiem', 'PROVINCE', NULL, '/BP/', now());
+    INSERT INTO admin_unit (code, name, name_folded, level, parent_code, path, updated_at)
+    SELECT 'BP-' || lpad(d::text, 2, '0'), 'Huyện Số ' || d, 'huyen so ' || d, 'DISTRICT', 'BP', '/BP/BP-' || lpad(d::text, 2, '0') || '/', now()
+    FROM generate_series(1, ${DISTRICTS}) d;
+    INSERT INTO admin_unit (code, name, name_folded, level, parent_code, path, updated_at)
+    SELECT 'BP-' || lpad(d::text, 2, '0') || '-' || lpad(c::text, 3, '0'), 'Xã ' || d || '-' || c, 'xa ' || d || ' ' || c, 'COMMUNE',
+           'BP-' || lpad(d::text, 2, '0'), '/BP/BP-' || lpad(d::text, 2, '0') || '/BP-' || lpad(d::text, 2, '0') || '-' || lpad(c::text, 3, '0') || '/', now()
+    FROM generate_series(1, ${DISTRICTS}) d, generate_series(1, ${COMMUNES}) c;`);
+
+  // Values, generated in the database: shares never above 100%, targets around the target, counts.
+  // Bulk load as any database restore does: the secondary indexes and foreign keys of indicator_value
+  // are dropped first and re-created afterwards from their own definitions (so the schema is exactly
+  // the migrations' again, and the foreign keys are validated over all rows at once).
+  const indexes = await db.sql.query<{ name: string; def: string }>(
+    `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'indicator_value' AND indexname <> 'indicator_value_pkey'`,
+  );
+  const foreignKeys = await db.sql.query<{ name: string; def: string }>(
+    `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'indicator_value'::regclass AND contype = 'f'`,
+  );
+  for (const fk of foreignKeys) await db.sql.exec(`ALTER TABLE indicator_value DROP CONSTRAINT "${fk.name}"`);
+  for (const index of indexes) await db.sql.exec(`DROP INDEX "${index.name}"`);
+  const indicatorJson = JSON.stringify(indicators.map((d) => ({ code: d.code, kind: d.kind })));
+  for (let m = 0; m < MONTHS; m++) {
+    await db.sql.query(
+      `WITH ind AS (SELECT * FROM json_to_recordset($1::json) AS x(code text, kind text)),
+            p AS (SELECT to_char(date '2024-01-01' + make_interval(months => $2::int), 'YYYY-MM') AS period,
+                         (date '2024-01-01' + make_interval(months => $2::int + 1) - interval '1 day')::date AS period_end),
+            raw AS (
+              SELECT u.code AS unit_code, ind.code AS indicator_code, ind.kind, p.period, p.period_end,
+                     CASE WHEN ind.kind = 'count' THEN NULL ELSE 200 + floor(random() * 800) END AS d, random() AS r
+              FROM admin_unit u CROSS JOIN ind CROSS JOIN p WHERE u.path LIKE '/BP/%'),
+            v AS (
+              SELECT *, CASE WHEN kind = 'count' THEN floor(r * 5000)
+                             WHEN kind = 'target' THEN floor(d * (0.4 + r * 0.8))
+                             ELSE floor(d * (0.2 + r * 0.8)) END AS n FROM raw)
+       INSERT INTO indicator_value (unit_code, indicator_code, period_kind, period, period_end, numerator, denominator, rate,
+                                    reported_rate, source, entered_by, created_at)
+       SELECT unit_code, indicator_code, 'MONTH', period, period_end, n, d, CASE WHEN d IS NULL THEN NULL ELSE n / d * 100 END,
+              NULL, 'IMPORT', 'bench', now()
+       FROM v`,
+      [indicatorJson, m],
+    );
+    if ((m + 1) % 6 === 0) console.log(`  ${m + 1}/${MONTHS} months (${elapsed()})`);
+  }
+  for (const index of indexes) await db.sql.exec(index.def);
+  for (const fk of foreignKeys) await db.sql.exec(`ALTER TABLE indicator_value ADD CONSTRAINT "${fk.name}" ${fk.def}`);
+  console.log(`  indexes and foreign keys re-created (${elapsed()})`);
+  await db.sql.exec("ANALYZE");
+  const [counted] = await db.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM indicator_value");
+  console.log(`Built ${formatNumber(counted?.n ?? 0)} values in ${elapsed()}.\n`);
+
+  const op = { personId: null, label: "bench" };
+  const users = [
+    { who: "province (supervisor of BP)", user: "bench-province", role: "SUPERVISOR" as const, unit: "BP" },
+    { who: "district (supervisor of BP-05)", user: "bench-district", role: "SUPERVISOR" as const, unit: "BP-05" },
+    { who: "commune (officer of BP-05-077)", user: "bench-commune", role: "OFFICER" as const, unit: "BP-05-077" },
+  ];
+  for (const u of users) await grantRole(prisma, { personId: await personForAccount(prisma, "cli", u.user), role: u.role, unitCode: u.unit, by: op });
+
+  const config = loadConfig({ LOG_LEVEL: "silent", DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: "10000" });
+  const core = createCore({ config, db, log: createLogger("silent") });
+  const ask = (user: string, text: string) => core.pipeline.handle({ channel: "cli", userId: user, chatId: user, text, receivedAt: new Date() });
+
+  const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  console.log(`/tiendo through the pipeline, ${RUNS} runs each after 10 warm-up runs:`);
+  for (const u of users) {
+    for (let i = 0; i < 10; i++) await ask(u.user, "/tiendo");
+    const times: number[] = [];
+    let chars = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const result = await ask(u.user, "/tiendo");
+      times.push(performance.now() - t0);
+      chars = result.replies[0]?.text.length ?? 0;
+    }
+    times.sort((a, b) => a - b);
+    console.log(
+      `  ${u.who.padEnd(32)} p50 ${percentile(times, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(times, 99).toFixed(1).padStart(6)} ms   (${chars} chars)`,
+    );
+  }
+  for (const [label, text] of [["province, one indicator", `/tiendo ${indicators[0]!.code}`], ["province, 25 services", "/tiendo dvc"]] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      await ask("bench-province", text);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`  ${label.padEnd(32)} p50 ${percentile(times, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(times, 99).toFixed(1).padStart(6)} ms   (50 runs)`);
+  }
+
+  // Import: 100,000 rows in Vietnamese number format, for a new month, then the same file again with
+  // changed figures (every row supersedes the value just imported).
+  const communes = await db.sql.query<{ code: string }>("SELECT code FROM admin_unit WHERE level = 'COMMUNE' ORDER BY code");
+  const shares = indicators.filter((d) => d.kind !== "count");
+  const csv = (bump: number) => {
+    const lines = ["unit_code,period,indicator,numerator,denominator,reported_rate"];
+    for (let i = 0; i < IMPORT_ROWS; i++) {
+      const unit = communes[i % communes.length]!.code;
+      const def = shares[Math.floor(i / communes.length) % shares.length]!;
+      const d = 1000 + ((i * 7919) % 90000);
+      const num = Math.floor(d * (0.3 + ((i % 50) + bump) / 100));
+      const rate = ((num / d) * 100).toFixed(2).replace(".", ",");
+      lines.push(`${unit},2026-01,${def.code},${formatNumber(num)},${formatNumber(d)},"${rate}"`);
+    }
+    return `${lines.join("\n")}\n`;
+  };
+  console.log(`\nImport of a ${formatNumber(IMPORT_ROWS)}-row CSV (parse, validate, write in one transaction):`);
+  for (const [label, bump] of [["new period", 0], ["same rows again, changed", 5]] as const) {
+    const file = path.join(dir, `import-${bump}.csv`);
+    writeFileSync(file, csv(bump));
+    const t0 = performance.now();
+    const result = await importIndicatorFile(prisma, file, { source: "IMPORT", enteredBy: "bench" });
+    const seconds = (performance.now() - t0) / 1000;
+    if (result.errors.length) throw new Error(`import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    console.log(
+      `  ${label.padEnd(26)} ${seconds.toFixed(2)} s = ${formatNumber(Math.round(IMPORT_ROWS / seconds))} rows/s ` +
+        `(${formatNumber(result.imported)} imported, ${formatNumber(result.superseded)} superseded, ${result.warnings.length} warnings)`,
+    );
+  }
+  console.log(`\nTotal ${elapsed()}.`);
+} finally {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+}

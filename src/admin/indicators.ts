@@ -1,0 +1,103 @@
+// indicators [--json], import-indicators FILE [--dry-run], seed-demo: the indicator catalogue and figures.
+import path from "node:path";
+import { loadCatalog } from "../features/indicators/catalog.ts";
+import { seedDemo } from "../features/indicators/demo.ts";
+import { importIndicatorFile, type ImportResult } from "../features/indicators/importer.ts";
+import { formatNumber } from "../features/indicators/numbers.ts";
+import { audit } from "../security/audit.ts";
+import type { AdminCommand } from "./types.ts";
+
+const kindLabel = { share: "tỷ lệ", target: "so với chỉ tiêu", count: "số đếm" } as const;
+
+/** Prints errors and warnings ("Dòng N: …") and a one-line summary; returns the exit code. */
+function printResult(
+  result: ImportResult,
+  out: (line: string) => void,
+  err: (line: string) => void,
+  name: string,
+  limit = Number.POSITIVE_INFINITY,
+): number {
+  const where = (line: number) => (line > 0 ? `Dòng ${line}` : "Tệp");
+  const list = (issues: ImportResult["errors"], kind: string) => {
+    for (const issue of issues.slice(0, limit)) err(`${name}: ${where(issue.line)}: ${kind}: ${issue.message}`);
+    if (issues.length > limit) err(`${name}: … và ${issues.length - limit} dòng khác.`);
+  };
+  list(result.errors, "LỖI");
+  list(result.warnings, "cảnh báo");
+  if (result.errors.length) {
+    err(`${name}: không nhập dòng nào — ${result.errors.length} dòng có lỗi, ${result.warnings.length} cảnh báo (${result.rows} dòng).`);
+    return 1;
+  }
+  if (result.dryRun) {
+    out(`${name}: kiểm tra xong, chưa ghi gì — ${formatNumber(result.rows)} dòng hợp lệ, ${result.warnings.length} cảnh báo.`);
+  } else {
+    out(
+      `${name}: đã nhập ${formatNumber(result.imported)} dòng (thay ${formatNumber(result.superseded)} số liệu cũ, ` +
+        `${formatNumber(result.unchanged)} dòng không đổi), ${result.warnings.length} cảnh báo.`,
+    );
+  }
+  return 0;
+}
+
+export const indicatorCommands: AdminCommand[] = [
+  {
+    name: "indicators",
+    usage: "indicators [--json]",
+    summary: "the indicator catalogue (content/indicators.yaml)",
+    async run(ctx) {
+      const catalog = loadCatalog();
+      if (ctx.args.options.json) {
+        ctx.out(JSON.stringify(catalog.list.map((d) => ({ code: d.code, name: d.name, group: d.group, kind: d.kind }))));
+        return 0;
+      }
+      let group = "";
+      for (const d of catalog.list) {
+        if (d.group !== group) {
+          group = d.group;
+          ctx.out(`\n${group}`);
+        }
+        ctx.out(`  ${d.code.padEnd(26)} ${kindLabel[d.kind].padEnd(16)} ${d.name}${d.key ? " (chính)" : ""}`);
+      }
+      return 0;
+    },
+  },
+  {
+    name: "import-indicators",
+    usage: "import-indicators FILE.csv|FILE.xlsx [--dry-run]",
+    summary: "import figures (unit_code,period,indicator,numerator,denominator,reported_rate)",
+    async run(ctx) {
+      const file = ctx.args.positional[0];
+      if (!file) {
+        console.error(`usage: npm run admin -- ${indicatorCommands[1]!.usage}`);
+        return 2;
+      }
+      const dryRun = Boolean(ctx.args.options["dry-run"]);
+      const result = await importIndicatorFile(ctx.db.prisma, file, { source: "IMPORT", enteredBy: "cli:admin", dryRun });
+      if (!dryRun && !result.errors.length) {
+        await audit(ctx.db.prisma, {
+          actorLabel: "cli:admin",
+          action: "indicators.import",
+          detail: { file: path.basename(file), rows: result.rows, imported: result.imported, superseded: result.superseded, warnings: result.warnings.length },
+        });
+      }
+      return printResult(result, ctx.out, (line) => console.error(line), path.basename(file));
+    },
+  },
+  {
+    name: "seed-demo",
+    usage: "seed-demo",
+    summary: "load demo units and figures from the seed reports (content/demo/)",
+    async run(ctx) {
+      const report = await seedDemo(ctx.db.prisma);
+      ctx.out(`Đơn vị: ${report.units.created} tạo mới, ${report.units.updated} cập nhật, ${report.units.unchanged} không đổi.`);
+      let failed = 0;
+      for (const { file, result } of report.files) failed += printResult(result, ctx.out, ctx.out, path.basename(file));
+      if (report.asReported.length) {
+        ctx.out("\nKiểm tra các số liệu chép đúng như báo cáo (content/demo/nhu-bao-cao/, không nhập):");
+        for (const { file, result } of report.asReported) printResult(result, ctx.out, ctx.out, `nhu-bao-cao/${path.basename(file)}`, 3);
+      }
+      ctx.out('\nThử ngay: npm run admin -- grant --channel cli --user demo --role supervisor --unit 44, rồi npm run --silent ask -- --user demo "/tiendo"');
+      return failed ? 1 : 0;
+    },
+  },
+];

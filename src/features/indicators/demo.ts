@@ -1,0 +1,42 @@
+// seed-demo: real units and figures taken from the seed reports (content/demo/), loaded through the same
+// importers as real files, so a newcomer can try /tiendo at once and see how mistakes are flagged.
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { contentDir } from "../../core/messages.ts";
+import { importUnitsFile } from "../units.ts";
+import { importIndicatorFile, type ImportResult } from "./importer.ts";
+
+export const demoDir = path.join(contentDir, "demo");
+/** Files written exactly as the reports wrote them, mistakes included: checked (dry run), never imported. */
+export const asReportedDir = path.join(demoDir, "nhu-bao-cao");
+
+export interface DemoReport {
+  units: { created: number; updated: number; unchanged: number };
+  files: Array<{ file: string; result: ImportResult }>;
+  asReported: Array<{ file: string; result: ImportResult }>;
+}
+
+async function csvFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(".csv"))
+    .map((e) => path.join(dir, e.name))
+    .sort();
+}
+
+export async function seedDemo(prisma: PrismaClient, dir = demoDir): Promise<DemoReport> {
+  const units = await importUnitsFile(prisma, path.join(dir, "don-vi.csv"));
+  if (units.errors.length) throw new Error(`don-vi.csv: ${units.errors.map((e) => `dòng ${e.line}: ${e.message}`).join("; ")}`);
+  const report: DemoReport = { units, files: [], asReported: [] };
+  for (const file of (await csvFiles(dir)).filter((f) => path.basename(f) !== "don-vi.csv")) {
+    const result = await importIndicatorFile(prisma, file, { source: "DEMO", enteredBy: `demo:${path.basename(file)}` });
+    report.files.push({ file, result });
+  }
+  const checked = path.join(dir, path.basename(asReportedDir));
+  for (const file of await csvFiles(checked).catch(() => [])) {
+    const result = await importIndicatorFile(prisma, file, { source: "DEMO", enteredBy: "demo", dryRun: true });
+    report.asReported.push({ file, result });
+  }
+  return report;
+}

@@ -1,0 +1,371 @@
+// Importing figures: CSV, Excel (.xlsx) and JSON rows share one validation and one bulk write.
+//
+// Columns: unit_code, period, indicator, numerator, denominator, reported_rate (extra columns ignored).
+// Every problem is reported per row with its line number and a Vietnamese message; nothing is fixed
+// silently. Hard errors reject the whole batch (nothing is written); a reported rate that differs from
+// the computed one by more than 0.5 percentage points is a warning: the figures are imported, the
+// computed rate is stored next to the reported one, and the warning shows both.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse } from "csv-parse/sync";
+import { readSheet } from "read-excel-file/node";
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import { ensureCatalog, loadCatalog, type Catalog, type IndicatorDef } from "./catalog.ts";
+import { computeRate, formatNumber, formatPercent, parseVietnameseNumber } from "./numbers.ts";
+import { parsePeriod, type Period } from "./periods.ts";
+
+/** Tolerance between a reported rate and the computed one, in percentage points. */
+export const RATE_TOLERANCE = 0.5;
+
+export type Cell = string | number | boolean | Date | null | undefined;
+
+export interface RawRow {
+  /** Line in the file (the header is line 1), or position in a JSON array (from 1). */
+  line: number;
+  unit_code?: Cell;
+  period?: Cell;
+  indicator?: Cell;
+  numerator?: Cell;
+  denominator?: Cell;
+  reported_rate?: Cell;
+}
+
+export interface RowIssue {
+  line: number;
+  message: string;
+}
+
+export interface ValidRow {
+  line: number;
+  unitCode: string;
+  indicator: IndicatorDef;
+  period: Period;
+  numerator: number;
+  denominator: number | null;
+  rate: number | null;
+  reportedRate: number | null;
+}
+
+export type ValueSource = "IMPORT" | "API" | "OFFICER" | "DEMO";
+
+export interface ImportOptions {
+  source: ValueSource;
+  /** Who entered the figures: "cli:admin", "api:<system>", "telegram:123"… */
+  enteredBy: string;
+  dryRun?: boolean;
+  now?: Date;
+  catalog?: Catalog;
+}
+
+export interface ImportResult {
+  /** Rows read (valid or not). */
+  rows: number;
+  /** Rows written as new current values (0 on a dry run or when rejected). */
+  imported: number;
+  /** Earlier values these rows superseded. */
+  superseded: number;
+  /** Rows identical to the current value, left as they are. */
+  unchanged: number;
+  errors: RowIssue[];
+  warnings: RowIssue[];
+  dryRun: boolean;
+}
+
+const columnAliases: Record<string, keyof Omit<RawRow, "line">> = {
+  unit_code: "unit_code", unit: "unit_code", ma_don_vi: "unit_code", ma_dv: "unit_code",
+  period: "period", ky: "period", ky_bao_cao: "period",
+  indicator: "indicator", chi_tieu: "indicator", ma_chi_tieu: "indicator",
+  numerator: "numerator", tu_so: "numerator", gia_tri: "numerator",
+  denominator: "denominator", mau_so: "denominator", chi_tieu_giao: "denominator",
+  reported_rate: "reported_rate", ty_le_bao_cao: "reported_rate", ty_le: "reported_rate",
+};
+const requiredColumns = ["unit_code", "period", "indicator", "numerator"] as const;
+
+function headerKey(name: string): keyof Omit<RawRow, "line"> | undefined {
+  const key = name.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  return columnAliases[key];
+}
+
+/** Maps a header row to column positions; reports missing required columns as an error on line 1. */
+function mapHeader(header: Cell[], line: number): { columns: Map<number, keyof Omit<RawRow, "line">>; errors: RowIssue[] } {
+  const columns = new Map<number, keyof Omit<RawRow, "line">>();
+  header.forEach((name, i) => {
+    const key = typeof name === "string" ? headerKey(name) : undefined;
+    if (key && ![...columns.values()].includes(key)) columns.set(i, key);
+  });
+  const present = new Set(columns.values());
+  const missing = requiredColumns.filter((c) => !present.has(c));
+  const errors = missing.length
+    ? [{ line, message: `thiếu cột ${missing.join(", ")} (cần các cột unit_code,period,indicator,numerator,denominator,reported_rate)` }]
+    : [];
+  return { columns, errors };
+}
+
+function toRow(cells: Cell[], columns: Map<number, keyof Omit<RawRow, "line">>, line: number): RawRow {
+  const row: RawRow = { line };
+  for (const [i, key] of columns) row[key] = cells[i];
+  return row;
+}
+
+/** CSV text → rows. `#` at the start of a line makes it a comment; line numbers count it. */
+export function parseIndicatorCsv(text: string): { rows: RawRow[]; errors: RowIssue[] } {
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, {
+      info: true,
+      bom: true,
+      comment: "#",
+      comment_no_infix: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 0;
+    return { rows: [], errors: [{ line, message: `tệp CSV hỏng: ${(error as Error).message}` }] };
+  }
+  const [head, ...body] = records;
+  if (!head) return { rows: [], errors: [{ line: 1, message: "tệp trống" }] };
+  const { columns, errors } = mapHeader(head.record, head.info.lines);
+  if (errors.length) return { rows: [], errors };
+  return { rows: body.map((r) => toRow(r.record, columns, r.info.lines)), errors: [] };
+}
+
+/** The first sheet of an .xlsx workbook → rows (line = the spreadsheet's row number). */
+export async function parseIndicatorXlsx(data: Buffer): Promise<{ rows: RawRow[]; errors: RowIssue[] }> {
+  let sheet: Cell[][];
+  try {
+    sheet = (await readSheet(data)) as unknown as Cell[][];
+  } catch (error) {
+    return { rows: [], errors: [{ line: 0, message: `không đọc được tệp Excel: ${(error as Error).message}` }] };
+  }
+  const isEmpty = (cells: Cell[]) => cells.every((c) => c === null || c === undefined || (typeof c === "string" && !c.trim()));
+  const headIndex = sheet.findIndex((cells) => !isEmpty(cells));
+  if (headIndex === -1) return { rows: [], errors: [{ line: 1, message: "bảng tính trống" }] };
+  const { columns, errors } = mapHeader(sheet[headIndex]!, headIndex + 1);
+  if (errors.length) return { rows: [], errors };
+  const rows: RawRow[] = [];
+  sheet.forEach((cells, i) => {
+    if (i > headIndex && !isEmpty(cells)) rows.push(toRow(cells, columns, i + 1));
+  });
+  return { rows, errors: [] };
+}
+
+export async function readIndicatorFile(file: string): Promise<{ rows: RawRow[]; errors: RowIssue[] }> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === ".xlsx") return parseIndicatorXlsx(await readFile(file));
+  if (ext === ".xls") return { rows: [], errors: [{ line: 0, message: "tệp .xls (Excel 97–2003) không được hỗ trợ: lưu lại thành .xlsx hoặc .csv" }] };
+  return parseIndicatorCsv(await readFile(file, "utf8"));
+}
+
+function cellText(cell: Cell): string {
+  if (cell === null || cell === undefined) return "";
+  if (cell instanceof Date) {
+    // A date typed into Excel: the day it shows (read-excel-file gives UTC midnight of that day).
+    return cell.toISOString().slice(0, 10);
+  }
+  return String(cell).trim();
+}
+
+const periodHint = "dạng 2024-03 (tháng), 2024-Q1 (quý), 2024 (năm) hoặc 2024-03-15 (số liệu tính đến ngày)";
+
+/** A non-negative number, or an error message naming the column. */
+function readAmount(cell: Cell, column: string, integer: boolean): { value?: number; error?: string } {
+  const parsed = parseVietnameseNumber(typeof cell === "number" ? cell : cellText(cell));
+  if (!parsed.ok) return { error: `${column}: ${parsed.reason === "trống" ? "để trống" : parsed.reason}` };
+  if (parsed.value < 0) return { error: `${column} ${formatNumber(parsed.value, 4)} là số âm` };
+  if (integer && !Number.isInteger(parsed.value)) {
+    const text = cellText(cell);
+    const hint = /^\d{1,3},\d{3}$/.test(text)
+      ? ` — dấu phẩy là dấu thập phân; nếu ý là ${text.replace(",", ".")} thì viết ${text.replace(",", ".")} hoặc ${text.replace(",", "")}`
+      : "";
+    return { error: `${column} "${text}" phải là số nguyên${hint}` };
+  }
+  return { value: parsed.value };
+}
+
+const fmtAmount = (n: number) => formatNumber(n, 4);
+
+/** Checks every row against the catalogue and the units in the database. Writes nothing. */
+export async function validateRows(
+  prisma: PrismaClient,
+  rows: RawRow[],
+  catalog: Catalog = loadCatalog(),
+): Promise<{ valid: ValidRow[]; errors: RowIssue[]; warnings: RowIssue[] }> {
+  const errors: RowIssue[] = [];
+  const warnings: RowIssue[] = [];
+  const valid: ValidRow[] = [];
+  const codes = [...new Set(rows.map((r) => cellText(r.unit_code)).filter(Boolean))];
+  const known = new Set<string>();
+  for (let i = 0; i < codes.length; i += 20_000) {
+    const found = await prisma.$queryRawUnsafe<Array<{ code: string }>>(
+      `SELECT code FROM admin_unit WHERE code IN (SELECT value FROM json_array_elements_text($1::json))`,
+      JSON.stringify(codes.slice(i, i + 20_000)),
+    );
+    for (const u of found) known.add(u.code);
+  }
+  const seen = new Map<string, number>();
+
+  for (const row of rows) {
+    const problems: string[] = [];
+    const unitCode = cellText(row.unit_code);
+    if (!unitCode) problems.push("thiếu mã đơn vị (unit_code)");
+    else if (!known.has(unitCode)) problems.push(`không có đơn vị mã "${unitCode}" (nhập danh sách đơn vị trước: npm run admin -- import-units)`);
+
+    const indicatorCode = cellText(row.indicator).toLowerCase();
+    const indicator = catalog.byCode.get(indicatorCode);
+    if (!indicatorCode) problems.push("thiếu mã chỉ tiêu (indicator)");
+    else if (!indicator) problems.push(`không có chỉ tiêu "${cellText(row.indicator)}" trong danh mục (xem: npm run admin -- indicators)`);
+
+    const periodText = cellText(row.period);
+    const period = parsePeriod(periodText);
+    if (!periodText) problems.push(`thiếu kỳ báo cáo (period), ${periodHint}`);
+    else if (!period) problems.push(`kỳ "${periodText}" không hợp lệ, cần ${periodHint}`);
+
+    const integer = indicator?.integer ?? true;
+    const numerator = readAmount(row.numerator, "tử số (numerator)", integer);
+    if (numerator.error) problems.push(numerator.error);
+
+    const denominatorText = cellText(row.denominator);
+    let denominator: number | null = null;
+    if (indicator?.kind === "count") {
+      if (denominatorText) problems.push(`chỉ tiêu "${indicator.code}" là số đếm, không có mẫu số: để trống cột denominator`);
+    } else if (indicator) {
+      const read = denominatorText ? readAmount(row.denominator, "mẫu số (denominator)", integer) : { error: `chỉ tiêu "${indicator.code}" cần mẫu số (denominator)` };
+      if (read.error) problems.push(read.error);
+      else denominator = read.value!;
+    }
+
+    const reportedText = cellText(row.reported_rate);
+    let reportedRate: number | null = null;
+    if (reportedText) {
+      const parsed = parseVietnameseNumber(typeof row.reported_rate === "number" ? row.reported_rate : reportedText);
+      if (!parsed.ok) problems.push(`tỷ lệ báo cáo (reported_rate): ${parsed.reason}`);
+      else if (parsed.value < 0) problems.push(`tỷ lệ báo cáo ${reportedText} là số âm`);
+      else reportedRate = parsed.value;
+    }
+
+    if (indicator && numerator.value !== undefined && denominator !== null) {
+      if (indicator.kind === "share" && numerator.value > denominator) {
+        problems.push(
+          `tử số ${fmtAmount(numerator.value)} lớn hơn mẫu số ${fmtAmount(denominator)}: chỉ tiêu tỷ lệ không thể vượt 100% (hai cột có bị đảo không?)`,
+        );
+      } else if (denominator === 0 && numerator.value > 0) {
+        problems.push(`mẫu số bằng 0 nhưng tử số là ${fmtAmount(numerator.value)}`);
+      }
+    }
+
+    if (unitCode && indicator && period) {
+      const key = `${unitCode}\u0000${indicator.code}\u0000${period.key}`;
+      const first = seen.get(key);
+      if (first !== undefined) problems.push(`trùng đơn vị, chỉ tiêu và kỳ với dòng ${first}`);
+      else seen.set(key, row.line);
+    }
+
+    if (problems.length) {
+      errors.push({ line: row.line, message: problems.join("; ") });
+      continue;
+    }
+    const rate = denominator === null ? null : computeRate(numerator.value!, denominator);
+    if (reportedRate !== null) {
+      if (indicator!.kind === "count") {
+        warnings.push({ line: row.line, message: `chỉ tiêu "${indicator!.code}" là số đếm, không có tỷ lệ: tỷ lệ báo cáo ${formatPercent(reportedRate, 2)} chỉ được lưu để đối chiếu` });
+      } else if (rate === null) {
+        // 0 of 0 written as "0%" is how reports say "nothing filed"; any other rate cannot be checked.
+        if (reportedRate !== 0) warnings.push({ line: row.line, message: `mẫu số bằng 0 nên không tính được tỷ lệ; báo cáo ghi ${formatPercent(reportedRate, 2)}` });
+      } else if (Math.abs(rate - reportedRate) > RATE_TOLERANCE) {
+        warnings.push({
+          line: row.line,
+          message:
+            `${unitCode} ${indicator!.code} ${period!.key}: tỷ lệ báo cáo ${formatPercent(reportedRate, 2)} khác tỷ lệ tính được ` +
+            `${formatPercent(rate, 2)} (${formatNumber(numerator.value!)}/${formatNumber(denominator!)}); đã nhập theo tỷ lệ tính được`,
+        });
+      }
+    }
+    valid.push({ line: row.line, unitCode, indicator: indicator!, period: period!, numerator: numerator.value!, denominator, rate, reportedRate });
+  }
+  return { valid, errors, warnings };
+}
+
+/** Rows per SQL statement: a JSON document of a few MB, far from any parameter limit. */
+const CHUNK = 20_000;
+
+/**
+ * Writes valid rows as the current values, superseding the previous current value of each
+ * (unit, indicator, period); rows identical to the current value are left alone. One transaction.
+ */
+export async function writeValues(
+  prisma: PrismaClient,
+  rows: ValidRow[],
+  options: { source: ValueSource; enteredBy: string; now?: Date },
+): Promise<{ inserted: number; superseded: number; unchanged: number }> {
+  if (rows.length === 0) return { inserted: 0, superseded: 0, unchanged: 0 };
+  const now = (options.now ?? new Date()).toISOString();
+  const statements = [];
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const json = JSON.stringify(
+      rows.slice(i, i + CHUNK).map((r) => ({
+        u: r.unitCode,
+        i: r.indicator.code,
+        k: r.period.kind,
+        p: r.period.key,
+        e: r.period.end.toISOString().slice(0, 10),
+        n: r.numerator,
+        d: r.denominator,
+        r: r.rate,
+        rr: r.reportedRate,
+      })),
+    );
+    statements.push(
+      prisma.$queryRawUnsafe<Array<{ superseded: number; inserted: number }>>(
+        `WITH input AS (
+           SELECT * FROM json_to_recordset($1::json) AS x(u text, i text, k text, p text, e date, n float8, d float8, r float8, rr float8)
+         ), cur AS (
+           SELECT input.*, v.id AS old_id,
+             (v.numerator = input.n AND v.denominator IS NOT DISTINCT FROM input.d AND v.reported_rate IS NOT DISTINCT FROM input.rr) AS same
+           FROM input LEFT JOIN indicator_value v
+             ON v.unit_code = input.u AND v.indicator_code = input.i AND v.period = input.p AND v.superseded_at IS NULL
+         ), old AS (
+           UPDATE indicator_value v SET superseded_at = $2::timestamp FROM cur
+           WHERE v.id = cur.old_id AND cur.same IS NOT TRUE RETURNING v.id
+         ), ins AS (
+           INSERT INTO indicator_value (unit_code, indicator_code, period_kind, period, period_end, numerator, denominator,
+             rate, reported_rate, source, entered_by, created_at)
+           SELECT u, i, k::"PeriodKind", p, e, n, d, r, rr, $3::"ValueSource", $4, $2::timestamp FROM cur WHERE same IS NOT TRUE
+           RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM old)::int AS superseded, (SELECT count(*) FROM ins)::int AS inserted`,
+        json,
+        now,
+        options.source,
+        options.enteredBy,
+      ),
+    );
+  }
+  // One writer at a time: two imports of the same figures must not both leave a "current" value.
+  const results = await prisma.$transaction([prisma.$executeRawUnsafe("SELECT pg_advisory_xact_lock(60601)"), ...statements]);
+  let inserted = 0;
+  let superseded = 0;
+  for (const result of results.slice(1) as Array<Array<{ superseded: number; inserted: number }>>) {
+    inserted += Number(result[0]?.inserted ?? 0);
+    superseded += Number(result[0]?.superseded ?? 0);
+  }
+  return { inserted, superseded, unchanged: rows.length - inserted };
+}
+
+/** Validates, then (unless a dry run or an error) writes. */
+export async function importRows(prisma: PrismaClient, rows: RawRow[], options: ImportOptions): Promise<ImportResult> {
+  const catalog = options.catalog ?? loadCatalog();
+  await ensureCatalog(prisma, catalog);
+  const { valid, errors, warnings } = await validateRows(prisma, rows, catalog);
+  const result: ImportResult = { rows: rows.length, imported: 0, superseded: 0, unchanged: 0, errors, warnings, dryRun: Boolean(options.dryRun) };
+  if (errors.length || options.dryRun) return result;
+  const written = await writeValues(prisma, valid, options);
+  return { ...result, imported: written.inserted, superseded: written.superseded, unchanged: written.unchanged };
+}
+
+export async function importIndicatorFile(prisma: PrismaClient, file: string, options: ImportOptions): Promise<ImportResult> {
+  const { rows, errors } = await readIndicatorFile(file);
+  if (errors.length) return { rows: rows.length, imported: 0, superseded: 0, unchanged: 0, errors, warnings: [], dryRun: Boolean(options.dryRun) };
+  return importRows(prisma, rows, options);
+}

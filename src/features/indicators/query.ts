@@ -1,0 +1,137 @@
+// Reading current figures for /tiendo. Every query is narrow (one unit, or the children of one unit, at
+// given periods) and served by the indexes on indicator_value, so the answer time does not grow with
+// the size of the province.
+import type { PrismaClient } from "../../generated/prisma/client.ts";
+import type { IndicatorDef } from "./catalog.ts";
+import type { PeriodKind } from "./periods.ts";
+
+export interface ValueRow {
+  unit_code: string;
+  indicator_code: string;
+  period_kind: PeriodKind;
+  period: string;
+  period_end: Date;
+  numerator: number;
+  denominator: number | null;
+  rate: number | null;
+  reported_rate: number | null;
+}
+
+export interface UnitFigure {
+  latest: ValueRow;
+  /** The value of the period before, of the same kind (month before month, as-of before as-of). */
+  previous?: ValueRow;
+}
+
+export interface UnitRow {
+  code: string;
+  name: string;
+  level: "PROVINCE" | "DISTRICT" | "COMMUNE" | "VILLAGE";
+  path: string;
+  parent_code: string | null;
+}
+
+const valueColumns = `v.unit_code, v.indicator_code, v.period_kind::text AS period_kind, v.period, v.period_end,
+  v.numerator, v.denominator, v.rate, v.reported_rate`;
+
+/** The latest and previous current value of every indicator the unit has figures for. */
+export async function unitFigures(prisma: PrismaClient, unitCode: string, indicatorCodes?: string[]): Promise<Map<string, UnitFigure>> {
+  const filter = indicatorCodes ? `AND v.indicator_code IN (SELECT value FROM json_array_elements_text($2::json))` : "";
+  const rows = await prisma.$queryRawUnsafe<Array<ValueRow & { rn: bigint | number }>>(
+    `SELECT * FROM (
+       SELECT ${valueColumns}, row_number() OVER (PARTITION BY v.indicator_code, v.period_kind ORDER BY v.period_end DESC) AS rn
+       FROM indicator_value v WHERE v.unit_code = $1 AND v.superseded_at IS NULL ${filter}
+     ) x WHERE rn <= 2`,
+    unitCode,
+    ...(indicatorCodes ? [JSON.stringify(indicatorCodes)] : []),
+  );
+  const byIndicator = new Map<string, Array<ValueRow & { rn: bigint | number }>>();
+  for (const row of rows) {
+    const list = byIndicator.get(row.indicator_code) ?? [];
+    list.push(row);
+    byIndicator.set(row.indicator_code, list);
+  }
+  const figures = new Map<string, UnitFigure>();
+  for (const [code, list] of byIndicator) {
+    const latest = list.filter((r) => Number(r.rn) === 1).sort((a, b) => b.period_end.getTime() - a.period_end.getTime())[0]!;
+    const previous = list.find((r) => Number(r.rn) === 2 && r.period_kind === latest.period_kind);
+    figures.set(code, previous ? { latest, previous } : { latest });
+  }
+  return figures;
+}
+
+/** Current values of the children of `parentCode` (or, with `siblingsOf`, of its parent) at the given periods. */
+export async function childValuesAt(
+  prisma: PrismaClient,
+  parentCode: string,
+  pairs: Array<{ indicator: string; period: string }>,
+): Promise<ValueRow[]> {
+  if (pairs.length === 0) return [];
+  return prisma.$queryRawUnsafe<ValueRow[]>(
+    `SELECT ${valueColumns} FROM indicator_value v
+     WHERE v.superseded_at IS NULL
+       AND v.unit_code IN (SELECT code FROM admin_unit WHERE parent_code = $1)
+       AND (v.indicator_code, v.period) IN (SELECT i, p FROM json_to_recordset($2::json) AS x(i text, p text))`,
+    parentCode,
+    JSON.stringify(pairs.map((p) => ({ i: p.indicator, p: p.period }))),
+  );
+}
+
+/**
+ * For one indicator, the most recent period any child of `parentCode` reported, and every child's
+ * value for that period.
+ */
+export async function childValuesLatest(prisma: PrismaClient, parentCode: string, indicatorCode: string): Promise<ValueRow[]> {
+  const latest = await prisma.$queryRawUnsafe<Array<{ period: string }>>(
+    `SELECT v.period FROM indicator_value v
+     WHERE v.superseded_at IS NULL AND v.indicator_code = $2
+       AND v.unit_code IN (SELECT code FROM admin_unit WHERE parent_code = $1)
+     ORDER BY v.period_end DESC LIMIT 1`,
+    parentCode,
+    indicatorCode,
+  );
+  if (!latest[0]) return [];
+  return childValuesAt(prisma, parentCode, [{ indicator: indicatorCode, period: latest[0].period }]);
+}
+
+export async function unitsByCode(prisma: PrismaClient, codes: string[]): Promise<Map<string, UnitRow>> {
+  if (codes.length === 0) return new Map();
+  const rows = await prisma.$queryRawUnsafe<UnitRow[]>(
+    `SELECT code, name, level::text AS level, path, parent_code FROM admin_unit
+     WHERE code IN (SELECT value FROM json_array_elements_text($1::json))`,
+    JSON.stringify([...new Set(codes)]),
+  );
+  return new Map(rows.map((u) => [u.code, u]));
+}
+
+export async function childUnits(prisma: PrismaClient, parentCode: string): Promise<UnitRow[]> {
+  return prisma.$queryRawUnsafe<UnitRow[]>(
+    `SELECT code, name, level::text AS level, path, parent_code FROM admin_unit WHERE parent_code = $1 ORDER BY name`,
+    parentCode,
+  );
+}
+
+/** What a value is compared by: the rate for shares and targets, the number for counts. */
+export function score(def: IndicatorDef, row: Pick<ValueRow, "numerator" | "rate">): number | null {
+  return def.kind === "count" ? row.numerator : row.rate;
+}
+
+export interface Ranked {
+  row: ValueRow;
+  score: number;
+  rank: number;
+}
+
+/** Best first; equal scores share a rank ("1, 2, 2, 4"). Rows without a score are left out. */
+export function rankRows(def: IndicatorDef, rows: ValueRow[]): Ranked[] {
+  const scored = rows
+    .map((row) => ({ row, score: score(def, row) }))
+    .filter((r): r is { row: ValueRow; score: number } => r.score !== null)
+    .sort((a, b) => (def.higherIsBetter ? b.score - a.score : a.score - b.score) || a.row.unit_code.localeCompare(b.row.unit_code));
+  const ranked: Ranked[] = [];
+  scored.forEach((r, i) => {
+    const prev = ranked[i - 1];
+    ranked.push({ ...r, rank: prev && Math.abs(prev.score - r.score) < 1e-9 ? prev.rank : i + 1 });
+  });
+  return ranked;
+}
