@@ -15,6 +15,7 @@ import { registerAccessCommands } from "./features/access/commands.ts";
 import { registerIndicatorCommands } from "./features/indicators/commands.ts";
 import { indicatorsApi } from "./features/indicators/api.ts";
 import { registerHandoff, startHandoff } from "./features/handoff.ts";
+import { broadcastApi, configRates, registerBroadcastCommands, startBroadcasts } from "./features/broadcast/index.ts";
 import { startMaintenance } from "./features/maintenance.ts";
 import { registerTaskCommands } from "./features/tasks/commands.ts";
 import { registerReminderCommands } from "./features/reminders/commands.ts";
@@ -71,6 +72,7 @@ export function createCore(deps: {
   registerHandoff(router);
   registerTaskCommands(router);
   registerReminderCommands(router);
+  registerBroadcastCommands(router);
   const pipeline = new Pipeline({
     services,
     router,
@@ -143,8 +145,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       perIpPerMinute: config.HTTP_RATE_LIMIT_PER_MINUTE,
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
-        adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, [indicatorsApi]),
-        bullBoard(config.ADMIN_API_TOKEN, queues, ["reminders", "maintenance", ...channels.map((c) => `outbox-${c.name}`)]),
+        adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, [indicatorsApi, broadcastApi({ queues, outbox, rates: configRates(config) })]),
+        bullBoard(config.ADMIN_API_TOKEN, queues, ["reminders", "maintenance", "broadcast", ...channels.map((c) => `outbox-${c.name}`)]),
       ],
     });
     // Registered last so it runs first: stop taking requests before anything else closes.
@@ -160,6 +162,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       cleanups.push(() => channel.stop());
     }
     startHandoff({ queues, prisma: db.prisma, outbox, config, log, messages: core.services.messages });
+    await startBroadcasts({ queues, prisma: db.prisma, outbox, log, config, messages: core.services.messages });
     outbox.start();
     await startReminders({ queues, prisma: db.prisma, outbox, log, config, channels: channelMap, messages: core.services.messages });
     log.info(

@@ -23,6 +23,13 @@ const requiredKeys = [
   "taskUnitAmbiguous", "taskCreated", "taskDeadlineUsage", "taskDeadlineChanged", "remindList", "remindListEmpty",
   "remindNotFound", "remindCancelled", "remindWhat", "remindTooMany", "remindCreated", "remindCreatedRecurring",
   "remindDefaultTime", "remindQuietNote",
+  "broadcastUsage", "broadcastAskText", "broadcastTextTooLong", "broadcastHeader", "broadcastCitizenFooter", "broadcastPreview",
+  "broadcastChannelOff", "broadcastNoRecipients", "broadcastAskUnit", "broadcastUnitChoose", "broadcastUnitNotFound",
+  "broadcastAskPhoto", "broadcastPhotoInvalid", "broadcastAskTime", "broadcastTimeInvalid", "broadcastTimePast",
+  "broadcastTimeTooFar", "broadcastScheduleNoted", "broadcastStalePreview", "broadcastStarted", "broadcastScheduled",
+  "broadcastDraftCancelled", "broadcastNoDraft", "broadcastUnavailable", "broadcastConfirmStop", "broadcastCancelled",
+  "broadcastCannotCancel", "broadcastNotFound", "broadcastStatus", "broadcastTimingScheduled", "broadcastTimingRunning",
+  "broadcastTimingFinished", "broadcastSummary", "broadcastList", "broadcastListEmpty",
 ] as const;
 
 const messagesSchema = z

@@ -9,6 +9,9 @@
 //   key is marked sent. A job that finds the claim already held without a "sent" mark belongs to a worker
 //   that died during the send: it is recorded as "uncertain" and NOT sent again (the platform most likely
 //   got it). A job that finds "sent" only re-reports the outcome. Known failures release the claim.
+// - Gates: a feature may register a last check per kind (`beforeSend`), run after the claim and just before
+//   the send; a "no" skips the message without an outcome (a cancelled broadcast's queued messages).
+//   `remove()` takes queued messages off the queues so that skipping them does not use the channel's rate.
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ChannelAdapter } from "../channels/types.ts";
@@ -49,6 +52,13 @@ export type Outcome =
 
 export type OutcomeHandler = (message: Omit<OutboundMessage, "replies">, outcome: Outcome) => Promise<void>;
 
+/**
+ * Asked just before a message of its kind is sent: false skips the message (nothing is sent, no outcome is
+ * reported: the gate records why). Runs only when the message would really go out now, never when an
+ * earlier attempt's outcome is re-reported.
+ */
+export type SendGate = (message: Omit<OutboundMessage, "replies">) => Promise<boolean>;
+
 export interface ChannelRate {
   /** Messages per second for the whole channel. */
   perSecond: number;
@@ -70,6 +80,7 @@ export interface OutboxOptions {
 }
 
 const MARK_TTL_SEC = 7 * 86_400;
+const ENQUEUE_CHUNK = 250;
 export const outboxQueueName = (channel: ChannelName) => `outbox-${channel}`;
 
 function toStored(reply: Reply): StoredReply {
@@ -97,6 +108,7 @@ export function validKey(key: string): boolean {
 
 export class Outbox {
   private readonly handlers = new Map<string, OutcomeHandler>();
+  private readonly gates = new Map<string, SendGate>();
   private readonly workers: Worker[] = [];
   private readonly redis: Redis;
 
@@ -109,28 +121,67 @@ export class Outbox {
     this.handlers.set(kind, handler);
   }
 
-  /** Queues messages; a key already queued (or sent within a day) is not queued twice. */
-  async enqueue(messages: OutboundMessage[], options: { delayMs?: number } = {}): Promise<void> {
+  /** Registers a last check before messages of `kind` are sent (e.g. "was this broadcast cancelled?"). */
+  beforeSend(kind: string, gate: SendGate): void {
+    this.gates.set(kind, gate);
+  }
+
+  /** Whether this outbox has an adapter for the channel (messages for other channels would wait forever). */
+  canSend(channel: ChannelName): boolean {
+    return this.options.channels.has(channel);
+  }
+
+  /**
+   * Takes queued messages (waiting, delayed or waiting for a retry) off their channel queues, so that a
+   * cancelled broadcast does not spend the channel's rate on messages its gate would skip anyway. A message
+   * being sent right now is not removed. Returns how many were removed.
+   */
+  async remove(messages: Array<Pick<OutboundMessage, "key" | "channel">>): Promise<number> {
+    let removed = 0;
+    for (let i = 0; i < messages.length; i += 500) {
+      const results = await Promise.all(
+        messages.slice(i, i + 500).map((m) => this.options.queues.queue(outboxQueueName(m.channel)).remove(m.key)),
+      );
+      removed += results.filter((r) => r === 1).length;
+    }
+    return removed;
+  }
+
+  /**
+   * Queues messages; a key already queued (or sent within a day) is not queued twice.
+   * `priority` (1 = first … 2,097,152 = last) is for bulk sends such as announcements: messages queued
+   * without one (handoff relays, reminders) always go before them, so a 100,000-recipient announcement
+   * does not hold up a citizen's answer; and prioritized jobs sit in a sorted set, so `remove()` of a
+   * cancelled announcement's messages is O(log n) each instead of a scan of the waiting list.
+   */
+  async enqueue(messages: OutboundMessage[], options: { delayMs?: number; priority?: number } = {}): Promise<void> {
     const byChannel = new Map<ChannelName, OutboundMessage[]>();
     for (const m of messages) {
       if (!validKey(m.key)) throw new Error(`invalid outbox key "${m.key}"`);
-      byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m]);
+      const list = byChannel.get(m.channel);
+      if (list) list.push(m);
+      else byChannel.set(m.channel, [m]);
     }
     for (const [channel, list] of byChannel) {
-      await this.options.queues.queue(outboxQueueName(channel)).addBulk(
-        list.map((m) => ({
-          name: m.kind,
-          data: { ...m, replies: m.replies.map(toStored) } satisfies OutboundJob,
-          opts: {
-            jobId: m.key,
-            attempts: this.options.attempts ?? 6,
-            backoff: { type: "exponential", delay: this.options.backoffMs ?? 1000 },
-            removeOnComplete: { age: 86_400, count: 200_000 },
-            removeOnFail: { age: 7 * 86_400 },
-            ...(options.delayMs ? { delay: options.delayMs } : {}),
-          },
-        })),
-      );
+      const queue = this.options.queues.queue(outboxQueueName(channel));
+      const jobs = list.map((m) => ({
+        name: m.kind,
+        data: { ...m, replies: m.replies.map(toStored) } satisfies OutboundJob,
+        opts: {
+          jobId: m.key,
+          attempts: this.options.attempts ?? 6,
+          backoff: { type: "exponential", delay: this.options.backoffMs ?? 1000 },
+          removeOnComplete: { age: 86_400, count: 200_000 },
+          removeOnFail: { age: 7 * 86_400 },
+          ...(options.delayMs ? { delay: options.delayMs } : {}),
+          ...(options.priority ? { priority: options.priority } : {}),
+        },
+      }));
+      // Large lists go as a few transactions in flight at once: Redis runs one while the next is built
+      // (they are written, and so queued, in order).
+      const chunks: (typeof jobs)[] = [];
+      for (let i = 0; i < jobs.length; i += ENQUEUE_CHUNK) chunks.push(jobs.slice(i, i + ENQUEUE_CHUNK));
+      await Promise.all(chunks.map((chunk) => queue.addBulk(chunk)));
     }
   }
 
@@ -143,6 +194,9 @@ export class Outbox {
         concurrency: rate.concurrency ?? Math.max(1, Math.min(50, rate.perSecond)),
         lockDuration: this.options.lockDurationMs ?? 30_000,
         stalledInterval: Math.max(1000, Math.floor((this.options.lockDurationMs ?? 30_000) / 2)),
+        // A job whose worker died is taken up again (and found "uncertain" by its claim) however often that
+        // happens; at BullMQ's default of 1 a second crash would fail it without any outcome being reported.
+        maxStalledCount: 10,
       });
       this.workers.push(worker);
     }
@@ -178,6 +232,26 @@ export class Outbox {
       this.options.log.warn({ key: data.key, channel: data.channel }, "delivery uncertain: a worker stopped during the send; not resending");
       await this.report(data, outcome);
       return "uncertain";
+    }
+    const gate = this.gates.get(data.kind);
+    if (gate) {
+      let go: boolean;
+      try {
+        const { replies: _replies, ...message } = data;
+        go = await gate(message);
+      } catch (error) {
+        // Treated like a transient send error: nothing went out, retry with backoff.
+        await this.redis.del(this.claimKey(data.key));
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          await this.report(data, { status: "failed", error: error instanceof Error ? error.message : String(error) });
+        }
+        throw error;
+      }
+      if (!go) {
+        // Nothing was sent: drop the claim, so the key stays free.
+        await this.redis.del(this.claimKey(data.key));
+        return "skipped";
+      }
     }
     let outcome: Outcome;
     try {
