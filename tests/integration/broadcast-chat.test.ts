@@ -203,8 +203,14 @@ describe("/thongbao huy while sending", () => {
     const by = Object.fromEntries(counts.map((c) => [c.status, c._count]));
     expect(by.PENDING ?? 0).toBe(0);
     expect(by.SENT).toBe(ofBroadcast());
-    expect((by.SENT ?? 0) + (by.CANCELLED ?? 0)).toBe(24);
-    expect(by.CANCELLED).toBeGreaterThan(10);
+    // The fan-out (3 recipients a page here) stops at its next page, so the last pages may never get a row;
+    // every row that exists is either sent or cancelled, and no row appears after the cancel.
+    const rows = await h.prisma.broadcastDelivery.count({ where: { broadcastId: id } });
+    expect(rows).toBeLessThanOrEqual(24);
+    expect((by.SENT ?? 0) + (by.CANCELLED ?? 0)).toBe(rows);
+    expect(24 - (by.SENT ?? 0)).toBeGreaterThan(10); // most of the audience was never messaged
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await h.prisma.broadcastDelivery.count({ where: { broadcastId: id } })).toBe(rows);
     expect((await h.prisma.broadcast.findUniqueOrThrow({ where: { id } })).status).toBe("CANCELLED");
   });
 });
