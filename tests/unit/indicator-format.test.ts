@@ -12,6 +12,7 @@ import {
 } from "../../src/features/indicators/numbers.ts";
 import { isStale, parsePeriod, periodLabel } from "../../src/features/indicators/periods.ts";
 import { fitText } from "../../src/features/indicators/views.ts";
+import { splitCsv } from "../../src/features/indicators/importer.ts";
 
 const value = (raw: string | number) => {
   const parsed = parseVietnameseNumber(raw);
@@ -151,6 +152,24 @@ describe("indicator catalogue", () => {
     expect(() =>
       parseCatalog("indicators:\n  - { code: ab, name: Tên a, group: G, kind: share }\n  - { code: ab, name: Tên b, group: G, kind: count }\n"),
     ).toThrow(/hai lần/);
+  });
+});
+
+describe("splitCsv", () => {
+  it("reads quoted fields, escaped quotes, CRLF, a BOM, comments and empty lines, with line numbers", () => {
+    const text = '\uFEFFa,b,c\r\n# comment\r\n\r\n 44 ,"82,03","say ""hi"""\r\n"two\nlines",x,\n45,,"last"';
+    expect(splitCsv(text)).toEqual({
+      records: [
+        { cells: ["a", "b", "c"], line: 1 },
+        { cells: ["44", "82,03", 'say "hi"'], line: 4 },
+        { cells: ["two\nlines", "x", ""], line: 5 },
+        { cells: ["45", "", "last"], line: 7 },
+      ],
+    });
+  });
+
+  it("reports an unclosed quote with its line", () => {
+    expect(splitCsv('a,b\n1,"2\n').error).toEqual({ line: 2, message: expect.stringMatching(/ngoặc kép/) });
   });
 });
 

@@ -1,0 +1,69 @@
+// The operator's path, as separate processes on one embedded database: list the catalogue, load the
+// demo, import a file (dry run, then for real), grant a role, ask /tiendo through the CLI channel.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const dataDir = mkdtempSync(path.join(tmpdir(), "troly06-indcli-"));
+const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: "silent", DATABASE_URL: "", REDIS_URL: "" };
+const tsx = path.join(root, "node_modules/.bin/tsx");
+const run = promisify(execFile);
+
+async function admin(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(tsx, ["src/cli/admin.ts", ...args], { cwd: root, env, maxBuffer: 16 * 1024 * 1024 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+describe("indicators from the command line", () => {
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("lists the catalogue as JSON", async () => {
+    const { stdout, code } = await admin("indicators", "--json");
+    expect(code).toBe(0);
+    const list = JSON.parse(stdout) as Array<Record<string, string>>;
+    expect(list.length).toBeGreaterThan(60);
+    for (const item of list) expect(Object.keys(item).sort()).toEqual(["code", "group", "kind", "name"]);
+    expect(list.find((i) => i.code === "dvc25_tong")).toEqual({
+      code: "dvc25_tong",
+      name: "Hồ sơ nộp trực tuyến của 25 dịch vụ công thiết yếu",
+      group: "Dịch vụ công thiết yếu",
+      kind: "share",
+    });
+  });
+
+  it("loads the demo, imports a file, and answers /tiendo to an officer granted on the CLI", { timeout: 240_000 }, async () => {
+    const seeded = await admin("seed-demo");
+    expect(seeded.code).toBe(0);
+    expect(seeded.stdout).toMatch(/an-giang-2024-03\.csv: Dòng 25: cảnh báo: .*0,14%.*1,37%/);
+    expect(seeded.stdout).toMatch(/nhu-bao-cao\/binh-son-2023-12\.csv: Dòng 3: LỖI: tử số 153\.221 lớn hơn mẫu số 152\.275/);
+
+    const file = path.join(dataDir, "thang-4.csv");
+    writeFileSync(file, 'unit_code,period,indicator,numerator,denominator,reported_rate\n457-20,2023-01-31,so_hoa_ket_qua,60,145,"41,38"\n');
+    const dry = await admin("import-indicators", file, "--dry-run");
+    expect(dry).toMatchObject({ code: 0, stdout: expect.stringMatching(/kiểm tra xong, chưa ghi gì — 1 dòng hợp lệ/) });
+    const bad = path.join(dataDir, "sai.csv");
+    writeFileSync(bad, "unit_code,period,indicator,numerator,denominator\n457-20,2023-01-31,so_hoa_ket_qua,160,145\n");
+    const rejected = await admin("import-indicators", bad);
+    // (Not asserting the exit code: PGlite's close() resets process.exitCode to 0 in src/cli/bootstrap.ts.)
+    expect(rejected.stderr).toMatch(/sai\.csv: Dòng 2: LỖI: tử số 160 lớn hơn mẫu số 145/);
+    // The rejected file wrote nothing: the real one supersedes no earlier value of that period.
+    expect((await admin("import-indicators", file)).stdout).toMatch(/đã nhập 1 dòng \(thay 0 số liệu cũ/);
+
+    expect((await admin("grant", "--channel", "cli", "--user", "can-bo-sen-thuy", "--role", "officer", "--unit", "457-20")).code).toBe(0);
+    const { stdout } = await run(tsx, ["src/cli/ask.ts", "--user", "can-bo-sen-thuy", "/tiendo"], { cwd: root, env });
+    expect(stdout).toMatch(/Tiến độ Đề án 06 — Xã Sen Thủy/);
+    expect(stdout).toMatch(/Số hóa kết quả giải quyết: 41,4% \(60\/145 hồ sơ\)/);
+    expect(stdout).toMatch(/so với kỳ trước \(đến 30\/12\/2022\): \+4,8 điểm %/);
+    const citizen = await run(tsx, ["src/cli/ask.ts", "--user", "nguoi-dan", "/tiendo"], { cwd: root, env });
+    expect(citizen.stdout).toMatch(/không có quyền/);
+  });
+});
