@@ -6,7 +6,6 @@
 // Environment: BW_DATABASE_URL, BW_REDIS_URL, BW_PREFIX (queue key prefix), BW_API_ROOT (Bot API address),
 // BW_RATE (messages/s), BW_CONCURRENCY, BW_LOCK_MS (worker lock: how soon a dead worker's jobs are taken
 // over), BW_BATCH (fan-out page size), BW_ATTEMPTS, BW_BACKOFF_MS, BW_NO_SEND=1 (fan out only).
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Core } from "../../src/app.ts";
@@ -35,7 +34,7 @@ const lockMs = Number(env("BW_LOCK_MS", "2000"));
 const log = createLogger((process.env.BW_LOG_LEVEL as "warn" | undefined) ?? "warn");
 const config = loadConfig({
   LOG_LEVEL: "warn",
-  DATA_DIR: mkdtempSync(path.join(tmpdir(), "troly06-bw-")),
+  DATA_DIR: path.join(tmpdir(), "troly06-broadcast-worker"), // not written to: DATABASE_URL and REDIS_URL are set
   DATABASE_URL: env("BW_DATABASE_URL"),
   REDIS_URL: env("BW_REDIS_URL"),
   TELEGRAM_BOT_TOKEN: "123456789:broadcast-worker-test-token-abcdef",
