@@ -93,6 +93,25 @@ const statuses = await db.prisma.reminder.groupBy({ by: ["status"], _count: { _a
 
 console.log(`Delivered: ${counts.size}/${N}   duplicates: ${duplicates}   lost: ${lost}   sent early: ${early}`);
 console.log(`Lateness (arrival − due): p50 ${pct(50)} ms   p99 ${pct(99)} ms   max ${lateness.at(-1)} ms`);
+// Where the time goes: how late the reminders worker picked each job up (BullMQ's delayed-job promotion),
+// the rest is the hop through the outbox queue to the channel.
+const completed = await queues.queue("reminders").getJobs(["completed"], 0, N + 100);
+const pickup = completed
+  .filter((j) => j.name === "reminder" && j.processedOn)
+  .map((j) => j.processedOn! - (j.timestamp + (j.opts.delay ?? 0)))
+  .sort((a, b) => a - b);
+const pickPct = (p: number) => pickup[Math.min(pickup.length - 1, Math.floor((p / 100) * pickup.length))] ?? NaN;
+console.log(`  of which until the reminders worker picked the job up: p50 ${pickPct(50)} ms   p99 ${pickPct(99)} ms   (${pickup.length} jobs)`);
+const outboxJobs = await queues.queue("outbox-telegram").getJobs(["completed"], 0, N + 100);
+// The outbox's part: waiting in its queue, then claim + send + outcome written back.
+const spans = (f: (j: (typeof outboxJobs)[number]) => number) => {
+  const v = outboxJobs.filter((j) => j.processedOn && j.finishedOn).map(f).sort((a, b) => a - b);
+  return `p50 ${v[Math.floor(v.length / 2)]} ms   p99 ${v[Math.floor(v.length * 0.99)]} ms`;
+};
+const runs = completed.filter((j) => j.name === "reminder" && j.finishedOn).map((j) => j.finishedOn! - j.processedOn!).sort((a, b) => a - b);
+console.log(`  reminders job run (DB checks, enqueue): p50 ${runs[Math.floor(runs.length / 2)]} ms   p99 ${runs[Math.floor(runs.length * 0.99)]} ms`);
+console.log(`  outbox wait (queued → picked up): ${spans((j) => j.processedOn! - j.timestamp)}`);
+console.log(`  outbox run (claim, send, outcome): ${spans((j) => j.finishedOn! - j.processedOn!)}`);
 console.log(`Reminder rows: ${statuses.map((s) => `${s.status} ${s._count._all}`).join(", ")}`);
 const ok = pct(99) < 1000 && duplicates === 0 && lost === 0;
 console.log(`Targets (p99 < 1 s, 0 duplicates, 0 lost): ${ok ? "met" : "NOT met"}`);

@@ -264,4 +264,20 @@ describe("reminders end to end", () => {
     await reminders.sync();
     for (let i = 0; i < 5; i++) expect(await (await reminders.queue.getJob(`rem-lost-${i}`))!.getState()).toBe("delayed");
   });
+
+  it("times each job from the moment it is added, so the last rows of a long re-sync are not late", async () => {
+    const dueAt = new Date(Date.now() + 7_200_000);
+    await db.prisma.reminder.createMany({
+      data: Array.from({ length: 4000 }, (_, i) => ({ jobKey: `rem-many-${i}`, kind: "PERSONAL" as const, personId: people.offA!, text: `many ${i}`, dueAt, urgent: true })),
+    });
+    const started = Date.now();
+    await reminders.sync();
+    const took = Date.now() - started;
+    // BullMQ runs a delayed job at (time added + delay). A delay computed once before all the adds would
+    // put the last row late by most of `took`; computed per chunk, by at most one chunk's adds.
+    const last = await reminders.queue.getJob("rem-many-3999");
+    const drift = last!.timestamp + (last!.opts.delay ?? 0) - dueAt.getTime();
+    expect(Math.abs(drift)).toBeLessThan(Math.max(50, took / 3));
+    expect(await reminders.cancel({ jobKey: { startsWith: "rem-many-" } })).toBe(4000);
+  }, 60_000);
 });

@@ -71,16 +71,22 @@ export class Reminders {
     return new Set(names.filter((n) => n !== "cli"));
   }
 
-  /** Adds a delayed job per row (job id = jobKey); rows that already have one are left alone. */
-  async schedule(rows: ScheduledRow[], now = Date.now()): Promise<void> {
-    for (let i = 0; i < rows.length; i += 1000) {
+  /**
+   * Adds a delayed job per row (job id = jobKey); rows that already have one are left alone. BullMQ takes a
+   * delay relative to the moment the job is added, so it is computed per chunk, just before the add:
+   * computed once for 10,000 rows it would make the last ones late by the whole time the adds took.
+   * `now` fixes the clock instead (tests of the quiet hours).
+   */
+  async schedule(rows: ScheduledRow[], now?: number): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      const base = now ?? Date.now();
       await this.queue.addBulk(
-        rows.slice(i, i + 1000).map((r) => ({
+        rows.slice(i, i + 500).map((r) => ({
           name: JOB.reminder,
           data: { id: r.id },
           opts: {
             jobId: r.jobKey,
-            delay: Math.max(0, r.dueAt.getTime() - now),
+            delay: Math.max(0, r.dueAt.getTime() - base),
             attempts: 8,
             backoff: { type: "exponential", delay: 2000 },
             removeOnComplete: { age: 7 * 86_400, count: 500_000 },
@@ -172,7 +178,7 @@ export class Reminders {
         take: 5000,
       });
       if (rows.length === 0) break;
-      await this.schedule(rows, now.getTime());
+      await this.schedule(rows);
       jobs += rows.length;
       cursor = rows.at(-1)!.id;
     }
@@ -283,7 +289,7 @@ export class Reminders {
   /** Creates rows (skipping keys that exist) and schedules those still SCHEDULED. */
   async createAndSchedule(
     rows: Array<{ jobKey: string; kind: Reminder["kind"]; personId: number; text: string; dueAt: Date; taskId?: number | null; unitCode?: string | null; urgent?: boolean }>,
-    now = new Date(),
+    now?: Date,
   ): Promise<ScheduledRow[]> {
     if (rows.length === 0) return [];
     const { prisma } = this.deps;
@@ -300,7 +306,7 @@ export class Reminders {
         })),
       );
     }
-    await this.schedule(scheduled, now.getTime());
+    await this.schedule(scheduled, now?.getTime());
     return scheduled;
   }
 }
