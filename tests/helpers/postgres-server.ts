@@ -19,7 +19,8 @@ function findBinDir(): string {
   );
 }
 
-export function startPostgres(port: number): PostgresServer {
+/** `settings`: extra server settings (`-c name=value`), e.g. a bench's `shared_buffers`. */
+export function startPostgres(port: number, settings: Record<string, string> = {}): PostgresServer {
   const bin = findBinDir();
   const dir = mkdtempSync(path.join(tmpdir(), "troly06-pg-"));
   const asRoot = process.getuid?.() === 0;
@@ -38,7 +39,7 @@ export function startPostgres(port: number): PostgresServer {
   run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
   run("pg_ctl", [
     "-D", data, "-l", path.join(dir, "log"), "-w", "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(" "),
     "start",
   ]);
   return {

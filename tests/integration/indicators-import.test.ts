@@ -199,6 +199,23 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("indicator import on %s", (k
     expect(rejected.errors).toEqual([{ line: 2, message: expect.stringMatching(/tử số 300 lớn hơn mẫu số 200/) }]);
   });
 
+  it("writes in chunks in one transaction: an error in a late chunk leaves nothing written, and every error is listed", async () => {
+    const communes = (await db.prisma.adminUnit.findMany({ where: { level: "COMMUNE" }, select: { code: true }, orderBy: { code: "asc" }, take: 60 })).map((u) => u.code);
+    const rows = communes.map((unit, i) => ({ line: i + 2, unit_code: unit, period: "2025-02", indicator: "so_hoa_ket_qua", numerator: 10 + i, denominator: 100, reported_rate: null }));
+    const options = { ...admin, chunkRows: 7 };
+    const before = await db.prisma.indicatorValue.count();
+    const bad = rows.map((r) => (r.line === 45 ? { ...r, numerator: 500 } : r.line === 58 ? { ...r, unit_code: "khong-co" } : r));
+    const rejected = await importRows(db.prisma, bad, options);
+    expect(rejected.errors.map((e) => e.line)).toEqual([45, 58]);
+    expect(rejected.imported).toBe(0);
+    expect(await db.prisma.indicatorValue.count()).toBe(before); // the chunks written before line 45 were rolled back
+    const accepted = await importRows(db.prisma, rows, options);
+    expect(accepted).toMatchObject({ imported: 60, superseded: 0, unchanged: 0, errors: [] });
+    expect(await db.prisma.indicatorValue.count()).toBe(before + 60);
+    const again = await importRows(db.prisma, rows.map((r) => (r.line % 2 ? { ...r, numerator: r.numerator + 1 } : r)), options);
+    expect(again).toMatchObject({ imported: 30, superseded: 30, unchanged: 30 });
+  });
+
   it("accepts rows from other systems (JSON values)", async () => {
     const result = await importRows(
       db.prisma,

@@ -67,11 +67,17 @@ export async function childValuesAt(
   pairs: Array<{ indicator: string; period: string }>,
 ): Promise<ValueRow[]> {
   if (pairs.length === 0) return [];
+  // Each column of the (unit, indicator, period) index gets its own list (`= ANY(ARRAY(…))`), so the index
+  // is walked for exactly those keys. Written as joins, the planner cannot see how few pairs the JSON
+  // holds and scans the whole table (0.7 s at 2 million values instead of 20 ms).
   return prisma.$queryRawUnsafe<ValueRow[]>(
-    `SELECT ${valueColumns} FROM indicator_value v
+    `WITH x AS (SELECT * FROM json_to_recordset($2::json) AS x(i text, p text))
+     SELECT ${valueColumns} FROM indicator_value v
      WHERE v.superseded_at IS NULL
-       AND v.unit_code IN (SELECT code FROM admin_unit WHERE parent_code = $1)
-       AND (v.indicator_code, v.period) IN (SELECT i, p FROM json_to_recordset($2::json) AS x(i text, p text))`,
+       AND v.unit_code = ANY(ARRAY(SELECT code FROM admin_unit WHERE parent_code = $1))
+       AND v.indicator_code = ANY(ARRAY(SELECT DISTINCT i FROM x))
+       AND v.period = ANY(ARRAY(SELECT DISTINCT p FROM x))
+       AND (v.indicator_code, v.period) IN (SELECT i, p FROM x)`,
     parentCode,
     JSON.stringify(pairs.map((p) => ({ i: p.indicator, p: p.period }))),
   );
@@ -85,7 +91,7 @@ export async function childValuesLatest(prisma: PrismaClient, parentCode: string
   const latest = await prisma.$queryRawUnsafe<Array<{ period: string }>>(
     `SELECT v.period FROM indicator_value v
      WHERE v.superseded_at IS NULL AND v.indicator_code = $2
-       AND v.unit_code IN (SELECT code FROM admin_unit WHERE parent_code = $1)
+       AND v.unit_code = ANY(ARRAY(SELECT code FROM admin_unit WHERE parent_code = $1))
      ORDER BY v.period_end DESC LIMIT 1`,
     parentCode,
     indicatorCode,
