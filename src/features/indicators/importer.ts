@@ -378,16 +378,6 @@ export class RowValidator {
   }
 }
 
-/** Checks every row against the catalogue and the units in the database. Writes nothing. */
-export async function validateRows(
-  prisma: PrismaClient,
-  rows: RawRow[],
-  catalog: Catalog = loadCatalog(),
-): Promise<{ valid: ValidRow[]; errors: RowIssue[]; warnings: RowIssue[] }> {
-  const validator = await RowValidator.create(prisma, rows, catalog);
-  const valid = validator.check(rows);
-  return { valid, errors: validator.errors, warnings: validator.warnings };
-}
 
 /** Rows per SQL statement: a JSON document of a few MB, far from any parameter limit. */
 const CHUNK = 20_000;
