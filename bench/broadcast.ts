@@ -23,14 +23,13 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { openDatabase, type Database } from "../src/db/client.ts";
 import { cancelBroadcast, createBroadcast } from "../src/features/broadcast/service.ts";
 import { importUnits } from "../src/features/units.ts";
 import { createLogger } from "../src/logging/logger.ts";
 import { createQueueSet, type QueueSet } from "../src/queue/queues.ts";
 import { redisReady, startRedis, type RedisHandle } from "../src/queue/redis.ts";
-import { startPostgres, type PostgresServer } from "../tests/helpers/postgres-server.ts";
+import { createDatabaseOn, startPostgres, type PostgresServer } from "../tests/helpers/postgres-server.ts";
 import { RatedFakeTelegram } from "./fake-telegram-rated.ts";
 
 const { values: opts } = parseArgs({
@@ -74,14 +73,7 @@ async function freshDatabaseUrl(): Promise<{ url: string; server?: PostgresServe
     server = startPostgres(await freePort());
     serverUrl = server.url;
   }
-  const name = `bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), ...(server ? { server } : {}) };
+  return { url: await createDatabaseOn(serverUrl, "bench"), ...(server ? { server } : {}) };
 }
 
 /** The district "B450" with COMMUNES communes; N subscribed citizens spread over them, plus 2% who must not be reached. */

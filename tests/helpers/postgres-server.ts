@@ -1,9 +1,11 @@
 // A throwaway PostgreSQL cluster from Debian's binaries, for tests. initdb and postgres refuse to run
 // as root, so as root they run as the `postgres` user in a directory that user owns.
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 
 export interface PostgresServer {
   url: string;
@@ -52,4 +54,19 @@ export function startPostgres(port: number, settings: Record<string, string> = {
       }
     },
   };
+}
+
+/** Creates an empty database with a random name (`<prefix>_<hex>`) on a server and returns its URL. */
+export async function createDatabaseOn(serverUrl: string, prefix: string): Promise<string> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
