@@ -38,7 +38,7 @@ describe("the real knowledge base", () => {
     const kb = loadKnowledgeBase();
     expect(validateKnowledgeBase(kb)).toEqual([]);
     expect(kb.intents.length).toBeGreaterThanOrEqual(45);
-    expect(kb.topics).toEqual(["vneid", "cancuoc", "dichvucong", "cutru", "khac"]);
+    expect(kb.topics).toEqual(["vneid", "vneid_loi", "cancuoc", "cancuoc_doi", "cutru", "dichvucong", "giayto", "khac"]);
     for (const i of kb.intents) {
       expect(i.answer.length, i.id).toBeGreaterThan(0);
       expect(kb.byId.get(i.id)).toBe(i);
@@ -111,6 +111,15 @@ describe("validateKnowledgeBase", () => {
       expect.stringMatching(/a_mot: reviewed "2026-02-30" is not a date/),
       expect.stringMatching(/content\/a_mot\.md: the answer .* is empty/),
     ]);
+  });
+});
+
+describe("menus fit a phone", () => {
+  it("catches a topic with more than 8 intents and more than 8 topics", () => {
+    const nine = Array.from({ length: 9 }, (_, k) => intent(`a_${k}`, { examples: examples(`a${k}`) }));
+    expect(problemsOf(...nine)).toEqual(["intents/vneid.yaml: 9 intents, at most 8 fit one topic menu (move some to another topic)"]);
+    const spread = Array.from({ length: 9 }, (_, k) => intent(`b_${k}`, { topic: `t${k}`, examples: examples(`b${k}`) }));
+    expect(problemsOf(...spread)).toEqual([expect.stringMatching(/^intents\/: 9 topics, at most 8/)]);
   });
 });
 

@@ -39,6 +39,7 @@ export interface KnowledgeBase {
   topics: string[];
 }
 
+
 /** Limits that keep every message readable on Telegram and Zalo. */
 export const LIMITS = {
   /** Characters of the answer shown before the first button. */
@@ -48,10 +49,12 @@ export const LIMITS = {
   /** Characters of an intent title, which is also a button label ("Ý bạn là…"). */
   titleChars: 40,
   minExamples: 10,
+  /** Buttons of one menu (topics, or the intents of one topic), so it fits a phone screen. */
+  menuChoices: 8,
 } as const;
 
 /** Menu order of the topics we know; other intents files follow alphabetically. */
-const TOPIC_ORDER = ["vneid", "cancuoc", "dichvucong", "cutru", "khac"];
+const TOPIC_ORDER = ["vneid", "vneid_loi", "cancuoc", "cancuoc_doi", "cutru", "dichvucong", "giayto", "khac"];
 
 export const repoRoot = path.resolve(import.meta.dirname, "../../..");
 
@@ -226,6 +229,15 @@ function isIsoDate(value: string): boolean {
 export function validateKnowledgeBase(kb: KnowledgeBase): string[] {
   const problems: string[] = [];
   const ids = new Set(kb.intents.map((i) => i.id));
+  if (kb.topics.length > LIMITS.menuChoices) {
+    problems.push(`intents/: ${kb.topics.length} topics, at most ${LIMITS.menuChoices} fit the topic menu (merge two intents files)`);
+  }
+  for (const topic of kb.topics) {
+    const count = kb.intents.filter((i) => i.topic === topic).length;
+    if (count > LIMITS.menuChoices) {
+      problems.push(`intents/${topic}.yaml: ${count} intents, at most ${LIMITS.menuChoices} fit one topic menu (move some to another topic)`);
+    }
+  }
   const seen = new Map<string, Intent>();
   const exampleOwner = new Map<string, { intent: Intent; text: string }>();
   for (const intent of kb.intents) {
