@@ -9,6 +9,8 @@ import {
   loadKnowledgeBase,
   parseContent,
   validateKnowledgeBase,
+  answerHasAction,
+  type AnswerRules,
 } from "../../src/features/faq/knowledge.ts";
 import { compileLexicon } from "../../src/features/faq/normalize.ts";
 import { exportFaq } from "../../src/features/faq/export.ts";
@@ -39,6 +41,8 @@ describe("the real knowledge base", () => {
     expect(validateKnowledgeBase(kb)).toEqual([]);
     expect(kb.intents.length).toBeGreaterThanOrEqual(45);
     expect(kb.topics).toEqual(["vneid", "vneid_loi", "cancuoc", "cancuoc_doi", "cutru", "dichvucong", "giayto", "khac"]);
+    // The real content carries its action rules, so the check above included them.
+    expect(kb.answerRules?.actions.length).toBeGreaterThan(5);
     for (const i of kb.intents) {
       expect(i.answer.length, i.id).toBeGreaterThan(0);
       expect(kb.byId.get(i.id)).toBe(i);
@@ -123,6 +127,45 @@ describe("menus fit a phone", () => {
   });
 });
 
+describe("every short answer says what to do and where", () => {
+  const rules: AnswerRules = {
+    actions: ["đến", "gọi", "gửi", "bấm", "đăng ký"],
+    places: ["công an cấp xã", "vneid", "1900 0368"],
+    leadIns: ["bạn", "hãy", "có thể"],
+    clauseStarts: ["thì", "hoặc"],
+  };
+
+  it("accepts an instruction with a place in one sentence", () => {
+    expect(answerHasAction("Bạn đến Công an cấp xã, mang thẻ căn cước.", rules)).toBe(true);
+    expect(answerHasAction("Gọi 1900 0368.", rules)).toBe(true);
+    expect(answerHasAction("Số đã đổi thì đến Công an cấp xã.", rules)).toBe(true);
+    expect(answerHasAction("Nếu không nhận được mã, Bạn hãy gọi tổng đài 1900 0368.", rules)).toBe(true);
+    expect(answerHasAction("Có 2 cách:\n- Gửi phản ánh trên VNeID.", rules)).toBe(true);
+  });
+
+  it("rejects causes only, and a verb that is not an instruction", () => {
+    // "gửi", "đến" and "đăng ký" are there, but none opens a clause: nothing to do.
+    expect(answerHasAction("Mã OTP được gửi bằng tin nhắn đến số điện thoại đã đăng ký với VNeID.", rules)).toBe(false);
+    expect(answerHasAction("Không nhận được mã thường do sóng yếu hoặc hộp tin nhắn đầy.", rules)).toBe(false);
+  });
+
+  it("rejects a verb and a place that sit in different sentences, and words inside other words", () => {
+    expect(answerHasAction("Bạn đến sớm. Công an cấp xã làm việc giờ hành chính.", rules)).toBe(false);
+    // "gọi" inside "gọitên" is no word of its own; a dot inside an address does not end a sentence.
+    expect(answerHasAction("gọitên 1900 0368", rules)).toBe(false);
+    expect(answerHasAction("Bấm vào vneid.gov.vn rồi chọn", { ...rules, places: ["vneid.gov.vn"] })).toBe(true);
+  });
+
+  it("fails validation of a knowledge base whose rules the answer breaks, naming the file", () => {
+    const kb = buildKnowledgeBase([intent("a_mot", { answer: "Mã được gửi đến số điện thoại của Bạn." })]);
+    expect(validateKnowledgeBase(kb)).toEqual([]);
+    kb.answerRules = rules;
+    expect(validateKnowledgeBase(kb)).toEqual([expect.stringMatching(/^content\/a_mot\.md: the answer gives no action/)]);
+    kb.byId.get("a_mot")!.answer = "Bạn đến Công an cấp xã.";
+    expect(validateKnowledgeBase(kb)).toEqual([]);
+  });
+});
+
 describe("loadKnowledgeBase on a directory", () => {
   let root = "";
   afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -166,6 +209,17 @@ describe("loadKnowledgeBase on a directory", () => {
   it("explains a basis line that YAML read as a key/value pair", () => {
     write({ "intents/vneid.yaml": yamlIntent("a_mot").replace("basis: [Luật Căn cước 2023]", "basis:\n    - Luật Hộ tịch (Điều 32: thời hạn)") });
     expect(() => loadKnowledgeBase(root)).toThrow(/field basis\.0: .*double quotes/);
+  });
+
+  it("reads content/answer-rules.yaml and reports an answer without an action", () => {
+    write({
+      "intents/vneid.yaml": yamlIntent("a_mot"),
+      "content/a_mot.md": "Thường do sóng yếu.\n",
+      "content/answer-rules.yaml": "actions: [đến]\nplaces: [công an cấp xã]\n",
+    });
+    expect(() => loadKnowledgeBase(root)).toThrow(/content\/a_mot\.md: the answer gives no action/);
+    writeFileSync(path.join(root, "content/a_mot.md"), "Thường do sóng yếu. Đến Công an cấp xã, mang thẻ.\n");
+    expect(loadKnowledgeBase(root).answerRules?.places).toEqual(["công an cấp xã"]);
   });
 
   it("lists a missing content file among the problems", () => {

@@ -37,8 +37,25 @@ export interface KnowledgeBase {
   lexicon: Lexicon;
   /** Topic names (intents file names) in menu order. */
   topics: string[];
+  /** content/answer-rules.yaml: what makes a short answer actionable; checked when present. */
+  answerRules?: AnswerRules;
 }
 
+/**
+ * A short answer must tell the person what to do and where: at least one sentence holds a verb of
+ * `actions` used as an instruction ("Bạn đến…", "gọi…", "…, rồi bấm…") and a place or channel of
+ * `places` ("Công an cấp xã", "dichvucong.gov.vn", "1900 0368"…). A verb counts as an instruction
+ * when it opens a clause: at the start of the sentence, after a comma, colon, dash or bullet, or after
+ * a word of `clauseStarts` ("thì", "hoặc"), with only words of `leadIns` ("bạn", "hãy", "có thể")
+ * between. So "mã được gửi đến số điện thoại đã đăng ký với VNeID" names causes, not an action.
+ * The lists live in content/answer-rules.yaml so content owners can extend them.
+ */
+export interface AnswerRules {
+  actions: string[];
+  places: string[];
+  leadIns: string[];
+  clauseStarts: string[];
+}
 
 /** Limits that keep every message readable on Telegram and Zalo. */
 export const LIMITS = {
@@ -91,6 +108,13 @@ const lexiconSchema = z.object({
   abbreviations: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
   phrases: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
   fillers: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
+});
+
+const answerRulesSchema = z.object({
+  actions: z.array(text("an action word").pipe(nonEmpty)).min(1),
+  places: z.array(text("a place or channel").pipe(nonEmpty)).min(1),
+  leadIns: z.array(text("a lead-in word").pipe(nonEmpty)).default([]),
+  clauseStarts: z.array(text("a clause-opening word").pipe(nonEmpty)).default([]),
 });
 
 export class KnowledgeBaseError extends Error {
@@ -192,6 +216,7 @@ export function loadKnowledgeBase(root: string = repoRoot): KnowledgeBase {
     }
   }
   const kb = buildKnowledgeBase(intents, lexicon, topics);
+  kb.answerRules = loadAnswerRules(path.join(contentDir, "answer-rules.yaml"), root);
   const problems = validateKnowledgeBase(kb);
   if (existsSync(contentDir)) {
     for (const file of readdirSync(contentDir).filter((f) => f.endsWith(".md")).sort()) {
@@ -205,6 +230,52 @@ export function loadKnowledgeBase(root: string = repoRoot): KnowledgeBase {
     );
   }
   return kb;
+}
+
+function loadAnswerRules(file: string, root: string): AnswerRules | undefined {
+  if (!existsSync(file)) return undefined;
+  const data = readYaml(file, root);
+  const result = answerRulesSchema.safeParse(data);
+  if (!result.success) throw new KnowledgeBaseError(zodProblem(path.relative(root, file), result.error, data));
+  return result.data;
+}
+
+const isWordChar = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
+
+/** Start offsets of `phrase` in `sentence` as a whole word or phrase ("đến", not inside "điện"). */
+function phraseOffsets(sentence: string, phrase: string): number[] {
+  const needle = phrase.normalize("NFC").toLowerCase();
+  const offsets: number[] = [];
+  for (let at = sentence.indexOf(needle); at !== -1; at = sentence.indexOf(needle, at + 1)) {
+    if (!isWordChar(sentence[at - 1]) && !isWordChar(sentence[at + needle.length])) offsets.push(at);
+  }
+  return offsets;
+}
+
+function endsWithWord(text: string, words: string[]): string | undefined {
+  return words.find((w) => text.endsWith(w) && !isWordChar(text[text.length - w.length - 1]));
+}
+
+/** True when the text before a verb leaves the verb opening a clause (see AnswerRules). */
+function opensClause(before: string, rules: AnswerRules): boolean {
+  const leadIns = rules.leadIns.map((w) => w.normalize("NFC").toLowerCase()).sort((x, y) => y.length - x.length);
+  const starts = rules.clauseStarts.map((w) => w.normalize("NFC").toLowerCase());
+  let rest = before.trimEnd();
+  for (let lead = endsWithWord(rest, leadIns); lead; lead = endsWithWord(rest, leadIns)) {
+    rest = rest.slice(0, -lead.length).trimEnd();
+  }
+  return rest === "" || /[,:;(\-–•«]$/.test(rest) || endsWithWord(rest, starts) !== undefined;
+}
+
+/** True when one sentence of the answer gives an instruction and names where (see AnswerRules). */
+export function answerHasAction(answer: string, rules: AnswerRules): boolean {
+  // Sentences end at . ! ? or a line break; a dot inside "dichvucong.gov.vn" or "70.000" is no end.
+  const sentences = answer.normalize("NFC").toLowerCase().split(/[.!?](?=\s|$)|\n/);
+  return sentences.some(
+    (s) =>
+      rules.places.some((p) => phraseOffsets(s, p).length > 0) &&
+      rules.actions.some((a) => phraseOffsets(s, a).some((at) => opensClause(s.slice(0, at), rules))),
+  );
 }
 
 function rank(topic: string): number {
@@ -292,6 +363,11 @@ export function validateKnowledgeBase(kb: KnowledgeBase): string[] {
       problems.push(`${where}: content file content/${intent.id}.md is missing`);
     } else if (!intent.answer.trim()) {
       problems.push(`${content}: the answer (text before the first "## ") is empty`);
+    }
+    if (kb.answerRules && intent.answer.trim() && !answerHasAction(intent.answer, kb.answerRules)) {
+      problems.push(
+        `${content}: the answer gives no action: no sentence says what to do and where (content/answer-rules.yaml), e.g. "Bạn đến Công an cấp xã, mang thẻ căn cước"`,
+      );
     }
     if (intent.answer.length > LIMITS.answerChars) {
       problems.push(`${content}: answer is ${intent.answer.length} characters, at most ${LIMITS.answerChars}`);
