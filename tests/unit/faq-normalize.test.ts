@@ -93,4 +93,45 @@ describe("normalize", () => {
     expect(normalize("dc can cuoc", own).accented).toBe("được căn cước");
     expect(normalize("dc can cuoc").folded).toBe("dc can cuoc");
   });
+
+  it("reads regional words only when typed with their diacritics, so other words keep their meaning", () => {
+    const accented = (text: string) => normalize(text, lexicon).accented;
+    expect(accented("làm căn cước ở mô rứa")).toBe("làm căn cước ở đâu thế");
+    expect(accented("hắn nói phải đổi thẻ, răng rứa")).toBe("nó nói phải đổi thẻ sao thế");
+    expect(accented("bên tê có làm hông")).toBe("bên kia có làm không");
+    expect(accented("vô app không được")).toBe("vào ứng dụng không được");
+    expect(accented("đổi thẻ mất nhiêu tiền")).toBe("đổi thẻ mất bao nhiêu tiền");
+    // The same letters with other marks, or with none, are other words and stay as typed.
+    expect(accented("mở ứng dụng")).toBe("mở ứng dụng");
+    expect(accented("trạm y tế quét thẻ")).toBe("trạm y tế quét thẻ");
+    expect(accented("thẻ hết hạn")).toBe("thẻ hết hạn");
+    expect(accented("vợ tôi nhiều tuổi")).toBe("vợ tôi nhiều tuổi");
+    expect(accented("thẻ bị hỏng")).toBe("thẻ bị hỏng");
+    expect(accented("rõ ràng là nói rằng")).toBe("rõ ràng là nói rằng");
+    expect(accented("chỉ cần chị tôi đi")).toBe("chỉ cần chị tôi đi");
+    // "mô tô" is a motorbike, not "where".
+    expect(accented("bằng lái xe mô tô")).toBe("bằng lái xe mô tô");
+    // Without diacritics only a safe neighbour decides.
+    expect(accented("lam can cuoc o mo")).toBe("lam căn cước ở đâu");
+    expect(accented("mo ung dung")).toBe("mo ung dung");
+    expect(accented("lam chi rua")).toBe("làm gì rua");
+  });
+
+  it("drops forms of address and the request to ask, and expands chat teencode", () => {
+    expect(folded("cháu ơi cho bác hỏi làm căn cước ở đâu")).toBe("lam can cuoc o dau");
+    expect(folded("ad ơi e hỏi xíu")).toBe("em hoi xiu");
+    expect(folded("ko vào đc app")).toBe("khong vao duoc ung dung");
+    expect(folded("down vneid")).toBe("tai vneid");
+    expect(folded("le phi bn tien z")).toBe("le phi bao nhieu tien vay");
+    expect(folded("cong an xa lam viec may h")).toBe("cong an xa lam viec may gio");
+    // "bn" alone stays: it is "bạn" as often as "bao nhiêu".
+    expect(folded("bn ơi")).toBe("bn oi");
+  });
+
+  it("keeps a lexicon without regional words working", () => {
+    const own = compileLexicon({ exact: { "mô": "đâu" } });
+    expect(normalize("ở mô", own).accented).toBe("ở đâu");
+    expect(normalize("ở mo", own).accented).toBe("ở mo");
+    expect(normalize("ở mô").accented).toBe("ở mô");
+  });
 });

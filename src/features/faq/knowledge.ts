@@ -108,6 +108,7 @@ const lexiconSchema = z.object({
   abbreviations: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
   phrases: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
   fillers: z.array(z.union([z.string(), z.number()]).transform(String)).nullish(),
+  exact: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
 });
 
 const answerRulesSchema = z.object({

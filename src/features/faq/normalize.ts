@@ -14,6 +14,11 @@ export interface Lexicon {
   maxPhraseTokens: number;
   /** Words that carry no topic ("ạ", "nhé", "lỡ"), as accent keys (see accentKey). */
   fillers: ReadonlySet<string>;
+  /**
+   * Accent key of a word typed WITH its diacritics → expansion ("mô" → "đâu", "răng" → "sao"). For regional
+   * words whose bare spelling means something else: "mo" is also "mở", "han" is "hạn", "te" is "tế".
+   */
+  exact?: ReadonlyMap<string, string>;
 }
 
 /** The lexicon as written in intents/lexicon.yaml. */
@@ -21,6 +26,7 @@ export interface RawLexicon {
   abbreviations?: Record<string, string> | null | undefined;
   phrases?: Record<string, string> | null | undefined;
   fillers?: string[] | null | undefined;
+  exact?: Record<string, string> | null | undefined;
 }
 
 export interface Normalized {
@@ -85,7 +91,12 @@ export function compileLexicon(raw: RawLexicon = {}): Lexicon {
   for (const word of raw.fillers ?? []) {
     for (const w of splitWords(String(word).normalize("NFC").toLowerCase())) fillers.add(accentKey(w));
   }
-  return { abbreviations, phrases, maxPhraseTokens, fillers };
+  const exact = new Map<string, string>();
+  for (const [key, value] of Object.entries(raw.exact ?? {})) {
+    const word = splitWords(key.normalize("NFC").toLowerCase())[0];
+    if (word) exact.set(accentKey(word), cleanExpansion(value));
+  }
+  return { abbreviations, phrases, maxPhraseTokens, fillers, exact };
 }
 
 export const emptyLexicon: Lexicon = compileLexicon();
@@ -192,7 +203,8 @@ export function normalize(text: string, lexicon: Lexicon = emptyLexicon): Normal
     }
     if (matched) continue;
     const token = pre[i]!;
-    const expansion = lexicon.phrases.get(token.folded) ?? lexicon.abbreviations.get(token.folded);
+    const expansion =
+      lexicon.phrases.get(token.folded) ?? lexicon.exact?.get(accentKey(token.accented)) ?? lexicon.abbreviations.get(token.folded);
     if (expansion !== undefined) pieces.push(...expansionPieces(expansion));
     else pieces.push({ folded: token.folded, accented: token.accented, expanded: false });
     i++;
