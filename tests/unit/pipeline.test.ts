@@ -35,10 +35,17 @@ describe("core pipeline", () => {
 
   it("slows down a user who sends too fast, politely, without affecting others", async () => {
     const results = [];
-    for (let i = 0; i < 5; i++) results.push(await bot.say("/help", "fast-user"));
+    for (let i = 0; i < 5; i++) results.push(await bot.say("/help", "fast-user", "telegram"));
     expect(results.slice(0, 3).every((r) => /Bạn có thể/.test(r.replies[0]!.text))).toBe(true);
     expect(results[3]!.replies[0]!.text).toMatch(/gửi nhanh quá.*\d+ giây/);
-    expect((await bot.say("/help", "calm-user")).replies[0]!.text).toMatch(/Bạn có thể/);
+    expect((await bot.say("/help", "calm-user", "telegram")).replies[0]!.text).toMatch(/Bạn có thể/);
+  });
+
+  it("answers every line of a 100-line batch from one CLI user (no per-user limit on the operator's CLI)", async () => {
+    const results = [];
+    for (let i = 0; i < 100; i++) results.push(await bot.say("/help", "batch-user", "cli"));
+    expect(results.filter((r) => /Bạn có thể/.test(r.replies[0]!.text))).toHaveLength(100);
+    expect(results.some((r) => /gửi nhanh quá/.test(r.replies[0]!.text))).toBe(false);
   });
 
   it("answers even when something inside fails, and never throws", async () => {
