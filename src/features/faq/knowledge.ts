@@ -48,7 +48,8 @@ export interface KnowledgeBase {
  * when it opens a clause: at the start of the sentence, after a comma, colon, dash or bullet, or after
  * a word of `clauseStarts` ("thì", "hoặc"), with only words of `leadIns` ("bạn", "hãy", "có thể")
  * between. So "mã được gửi đến số điện thoại đã đăng ký với VNeID" names causes, not an action.
- * The lists live in content/answer-rules.yaml so content owners can extend them.
+ * The lists live in content/answer-rules.yaml so content owners can extend them; loaded, their words
+ * are NFC and lower case, and `leadIns` longest first.
  */
 export interface AnswerRules {
   actions: string[];
@@ -111,11 +112,14 @@ const lexiconSchema = z.object({
   exact: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).nullish(),
 });
 
+// Words are folded to the form the check compares (NFC, lower case) once, when the rules are loaded.
+const ruleWord = (what: string) => text(what).pipe(nonEmpty).transform((w) => w.normalize("NFC").toLowerCase());
 const answerRulesSchema = z.object({
-  actions: z.array(text("an action word").pipe(nonEmpty)).min(1),
-  places: z.array(text("a place or channel").pipe(nonEmpty)).min(1),
-  leadIns: z.array(text("a lead-in word").pipe(nonEmpty)).default([]),
-  clauseStarts: z.array(text("a clause-opening word").pipe(nonEmpty)).default([]),
+  actions: z.array(ruleWord("an action word")).min(1),
+  places: z.array(ruleWord("a place or channel")).min(1),
+  // Longest first, so "bạn hãy" is stripped before "hãy".
+  leadIns: z.array(ruleWord("a lead-in word")).default([]).transform((ws) => ws.sort((x, y) => y.length - x.length)),
+  clauseStarts: z.array(ruleWord("a clause-opening word")).default([]),
 });
 
 export class KnowledgeBaseError extends Error {
@@ -244,8 +248,7 @@ function loadAnswerRules(file: string, root: string): AnswerRules | undefined {
 const isWordChar = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
 
 /** Start offsets of `phrase` in `sentence` as a whole word or phrase ("đến", not inside "điện"). */
-function phraseOffsets(sentence: string, phrase: string): number[] {
-  const needle = phrase.normalize("NFC").toLowerCase();
+function phraseOffsets(sentence: string, needle: string): number[] {
   const offsets: number[] = [];
   for (let at = sentence.indexOf(needle); at !== -1; at = sentence.indexOf(needle, at + 1)) {
     if (!isWordChar(sentence[at - 1]) && !isWordChar(sentence[at + needle.length])) offsets.push(at);
@@ -259,13 +262,11 @@ function endsWithWord(text: string, words: string[]): string | undefined {
 
 /** True when the text before a verb leaves the verb opening a clause (see AnswerRules). */
 function opensClause(before: string, rules: AnswerRules): boolean {
-  const leadIns = rules.leadIns.map((w) => w.normalize("NFC").toLowerCase()).sort((x, y) => y.length - x.length);
-  const starts = rules.clauseStarts.map((w) => w.normalize("NFC").toLowerCase());
   let rest = before.trimEnd();
-  for (let lead = endsWithWord(rest, leadIns); lead; lead = endsWithWord(rest, leadIns)) {
+  for (let lead = endsWithWord(rest, rules.leadIns); lead; lead = endsWithWord(rest, rules.leadIns)) {
     rest = rest.slice(0, -lead.length).trimEnd();
   }
-  return rest === "" || /[,:;(\-–•«]$/.test(rest) || endsWithWord(rest, starts) !== undefined;
+  return rest === "" || /[,:;(\-–•«]$/.test(rest) || endsWithWord(rest, rules.clauseStarts) !== undefined;
 }
 
 /** True when one sentence of the answer gives an instruction and names where (see AnswerRules). */
