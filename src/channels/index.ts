@@ -1,18 +1,9 @@
 // Builds the adapters of the channels whose tokens are set.
-import type { Core } from "../app.ts";
-import type { Config } from "../config/env.ts";
-import type { Logger } from "../logging/logger.ts";
-import type { QueueSet } from "../queue/queues.ts";
-import type { ChannelAdapter } from "./types.ts";
+import type { ChannelAdapter, ChannelDeps } from "../core/ports.ts";
 import { createTelegramAdapter } from "./telegram/index.ts";
 import { createZaloAdapter } from "./zalo/adapter.ts";
 
-export interface ChannelDeps {
-  config: Config;
-  core: Core;
-  queues: QueueSet;
-  log: Logger;
-}
+export type { ChannelDeps };
 
 export function createChannels(deps: ChannelDeps): ChannelAdapter[] {
   const adapters: ChannelAdapter[] = [];

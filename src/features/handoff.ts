@@ -11,7 +11,7 @@ import type { Button, ChannelName, DialogueState, Reply, TurnContext } from "../
 import type { Config } from "../config/env.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
-import type { OutboundMessage, Outbox } from "../outbox/outbox.ts";
+import type { OutboundMessage, Outbox } from "../core/ports.ts";
 import { containsPII, redactPII } from "../privacy/redact.ts";
 import type { QueueSet } from "../queue/queues.ts";
 import { audit } from "../security/audit.ts";

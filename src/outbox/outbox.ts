@@ -14,25 +14,24 @@
 //   `remove()` takes queued messages off the queues so that skipping them does not use the channel's rate.
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { ChannelAdapter } from "../channels/types.ts";
-import { RateLimitedError, UnreachableError } from "../channels/types.ts";
 import { channelEnum } from "../core/identity.ts";
-import type { ChannelName, Reply } from "../core/types.ts";
+import {
+  RateLimitedError,
+  UnreachableError,
+  type ChannelAdapter,
+  type ChannelName,
+  type OutboundMessage,
+  type Outbox as OutboxPort,
+  type Outcome,
+  type OutcomeHandler,
+  type Reply,
+  type SendGate,
+} from "../core/ports.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
 
-export interface OutboundMessage {
-  /** Unique per (purpose, recipient): "b-12-345" for broadcast 12 to identity 345. No ':' allowed. */
-  key: string;
-  channel: ChannelName;
-  chatId: string;
-  replies: Reply[];
-  /** Who handles the outcome: "broadcast", "reminder", "handoff"… */
-  kind: string;
-  /** Free data for the outcome handler (ids). */
-  ref?: Record<string, string | number | null>;
-}
+export type { OutboundMessage, Outcome, OutcomeHandler, SendGate } from "../core/ports.ts";
 
 interface StoredReply {
   text: string;
@@ -43,21 +42,6 @@ interface StoredReply {
 interface OutboundJob extends Omit<OutboundMessage, "replies"> {
   replies: StoredReply[];
 }
-
-export type Outcome =
-  | { status: "sent"; messageRef?: string | undefined }
-  | { status: "unreachable"; error: string }
-  | { status: "failed"; error: string }
-  | { status: "uncertain" };
-
-export type OutcomeHandler = (message: Omit<OutboundMessage, "replies">, outcome: Outcome) => Promise<void>;
-
-/**
- * Asked just before a message of its kind is sent: false skips the message (nothing is sent, no outcome is
- * reported: the gate records why). Runs only when the message would really go out now, never when an
- * earlier attempt's outcome is re-reported.
- */
-export type SendGate = (message: Omit<OutboundMessage, "replies">) => Promise<boolean>;
 
 export interface ChannelRate {
   /** Messages per second for the whole channel. */
@@ -106,7 +90,7 @@ export function validKey(key: string): boolean {
   return /^[A-Za-z0-9_.-]{1,200}$/.test(key) && !/^\d+$/.test(key);
 }
 
-export class Outbox {
+export class Outbox implements OutboxPort {
   private readonly handlers = new Map<string, OutcomeHandler>();
   private readonly gates = new Map<string, SendGate>();
   private readonly workers: Worker[] = [];

@@ -3,7 +3,7 @@
 // not access control: every command checks the policy itself.
 import type { Api } from "grammy";
 import type { BotCommand } from "grammy/types";
-import type { Command, Router } from "../../core/router.ts";
+import type { CommandListing, Core } from "../../core/ports.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
 
@@ -12,16 +12,16 @@ const VALID_NAME = /^[a-z0-9_]{1,32}$/;
 
 /** /start and /help lead the menu; the rest keep the order in which features registered them. */
 const FIRST = ["start", "help"];
-const position = (c: Command) => (FIRST.includes(c.name) ? FIRST.indexOf(c.name) : FIRST.length);
+const position = (c: CommandListing) => (FIRST.includes(c.name) ? FIRST.indexOf(c.name) : FIRST.length);
 
-export function toBotCommands(commands: Command[]): BotCommand[] {
+export function toBotCommands(commands: CommandListing[]): BotCommand[] {
   return commands
     .filter((c) => VALID_NAME.test(c.name))
     .sort((a, b) => position(a) - position(b))
     .map((c) => ({ command: c.name, description: c.description.trim().slice(0, 256) || c.name }));
 }
 
-export function commandMenus(router: Router): { everyone: BotCommand[]; staff: BotCommand[] } {
+export function commandMenus(router: Core["router"]): { everyone: BotCommand[]; staff: BotCommand[] } {
   const all = router.listCommands();
   return {
     everyone: toBotCommands(all.filter((c) => c.listedFor === "everyone")),
@@ -35,7 +35,7 @@ const chatIdParam = (chatId: string): number | string => (/^-?\d+$/.test(chatId)
 export class CommandMenu {
   constructor(
     private readonly api: Api,
-    private readonly router: Router,
+    private readonly router: Core["router"],
     private readonly prisma: PrismaClient,
     private readonly log: Logger,
   ) {}

@@ -7,13 +7,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import type { Core } from "../../app.ts";
 import type { Config } from "../../config/env.ts";
-import type { Reply } from "../../core/types.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { maskId } from "../../privacy/redact.ts";
-import type { ChannelDeps } from "../index.ts";
-import { RateLimitedError, UnreachableError, type ChannelAdapter, type SentMessage } from "../types.ts";
+import { RateLimitedError, UnreachableError, type ChannelAdapter, type ChannelDeps, type Core, type Reply, type SentMessage } from "../../core/ports.ts";
 import {
   isTransientZaloError,
   ZaloAbortedError,

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { FastifyInstance } from "fastify";
 import { parseOr400, type ApiDeps, type ApiRoutes } from "../../http/admin-api.ts";
-import type { Outbox } from "../../outbox/outbox.ts";
+import type { Outbox } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
 import { MAX_SCHEDULE_DAYS } from "./schedule.ts";
 import { broadcastProgress, cancelBroadcast, createBroadcast, MAX_TEXT_CHARS, type ChannelRates, type Progress } from "./service.ts";

@@ -23,7 +23,7 @@ import { fill, type Messages } from "../../core/messages.ts";
 import type { ChannelName, Reply } from "../../core/types.ts";
 import type { Broadcast, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
-import type { Outbox } from "../../outbox/outbox.ts";
+import type { Outbox } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
 import { audit } from "../../security/audit.ts";
 import { countAudience, expandPage, SEND_CHANNELS, type Audience, type AudiencePage, type AudienceSpec, type ChannelCounts, type SendChannel } from "./audience.ts";

@@ -2,13 +2,12 @@
 // planner, weekly briefing, a one-minute re-sync), the outbox outcome handler, and the start-up sync
 // that re-creates every missing job from the database.
 import type { Job } from "bullmq";
-import type { ChannelAdapter } from "../../channels/types.ts";
 import type { Config } from "../../config/env.ts";
 import { loadMessages, type Messages } from "../../core/messages.ts";
-import type { ChannelName, CoreServices } from "../../core/types.ts";
+import type { ChannelAdapter, ChannelName, Outbox } from "../../core/ports.ts";
+import type { CoreServices } from "../../core/types.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
-import type { Outbox } from "../../outbox/outbox.ts";
 import type { QueueSet } from "../../queue/queues.ts";
 import { planTaskReminders, reviewOccurrence, syncReviewSchedulers } from "../tasks/service.ts";
 import { escalateOverdue, remindBriefing, remindReports } from "./planner.ts";

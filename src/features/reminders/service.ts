@@ -13,12 +13,10 @@
 // - sync() re-creates every missing job and scheduler from the database: at start-up (nothing is lost
 //   if Redis lost its data) and every minute (rows written by the admin CLI).
 import { DelayedError, type Job, type Queue } from "bullmq";
-import type { ChannelAdapter } from "../../channels/types.ts";
 import type { Config } from "../../config/env.ts";
-import type { ChannelName } from "../../core/types.ts";
 import type { Prisma, PrismaClient, Reminder } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
-import type { Outbox, Outcome, OutboundMessage } from "../../outbox/outbox.ts";
+import type { ChannelAdapter, ChannelName, Outbox, Outcome, OutboundMessage } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
 import { deferOutOfQuiet, inQuietHours, minuteKey, type QuietHours } from "./schedule.ts";
 
