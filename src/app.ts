@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/env.ts";
 import { openDatabase, type Database } from "./db/client.ts";
+import { loadConversationLexicon } from "./core/conversation.ts";
 import { loadMessages } from "./core/messages.ts";
 import { Pipeline } from "./core/pipeline.ts";
 import { MemoryWindowCounter, RedisWindowCounter, messageLimiter, type RateLimiter, type WindowCounter } from "./core/rate-limit.ts";
@@ -59,14 +60,15 @@ export function createCore(deps: {
     ...(deps.outbox ? { outbox: deps.outbox } : {}),
     ...(deps.queues ? { queues: deps.queues } : {}),
   };
+  const conversation = loadConversationLexicon();
   const router = new Router(async (ctx) => {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
     return [{ text: ctx.services.messages.fallback }];
-  });
+  }).typedChoices(conversation);
   // The knowledge base is validated here, at start-up: broken content stops the bot with the file named.
   const faq = createFaq(loadKnowledgeBase(), services.messages);
   registerBasicCommands(router, { topicMenu: faq.topicMenu, onStartArgument: registerSubscription(router) });
-  registerFaq(router, faq);
+  registerFaq(router, faq, conversation);
   registerAccessCommands(router);
   registerIndicatorCommands(router);
   registerHandoff(router);
@@ -77,6 +79,7 @@ export function createCore(deps: {
     services,
     router,
     rateLimiter: deps.rateLimiter ?? messageLimiter(counter, deps.config.RATE_LIMIT_PER_MINUTE),
+    conversation,
   });
   return { pipeline, router, services };
 }

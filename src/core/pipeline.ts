@@ -1,5 +1,8 @@
-// One incoming message in, replies out: identity → rate limit → conversation log → router.
-// `handle` never throws: whatever goes wrong, the user gets a polite answer and the process lives on.
+// One incoming message in, replies out: identity → rate limit → conversation log → conversation
+// (offered choices, form of address) → router. `handle` never throws: whatever goes wrong, the user
+// gets a polite answer and the process lives on. The dialogue state (session) is read at most once per
+// turn and written once at its end, when something changed.
+import { type ConversationLexicon, detectAddress, type OfferedChoices, repliesSpeakingTo } from "./conversation.ts";
 import { redactPII } from "../privacy/redact.ts";
 import { resolveActor } from "./identity.ts";
 import { fill } from "./messages.ts";
@@ -25,7 +28,29 @@ export interface PipelineOptions {
   rateLimiter: RateLimiter;
   /** Extra middleware, run after the built-in ones and before the router. */
   middleware?: Middleware[];
+  /** Typed choices and forms of address (content/conversation.yaml); without it, neither. */
+  conversation?: ConversationLexicon;
 }
+
+/**
+ * After the turn: remembers the buttons offered (for typed choices) and the person's form of address
+ * ("cho bác hỏi" → replies say "Bác"), and speaks to them so.
+ */
+const conversation =
+  (lexicon: ConversationLexicon): Middleware =>
+  async (ctx, next) => {
+    const detected = ctx.text ? detectAddress(ctx.text, lexicon) : null;
+    const replies = await next();
+    if (ctx.doNotLog) return replies; // e.g. the erase request: nothing of this turn is kept
+    const state = await ctx.loadState();
+    const before = JSON.stringify([state.offered ?? null, state.address ?? null]);
+    const buttons = replies.flatMap((r) => (r.buttons ?? []).flat()).map((b) => ({ label: b.label, payload: b.payload }));
+    if (buttons.length) state.offered = { buttons, at: ctx.message.receivedAt.getTime() } satisfies OfferedChoices;
+    else delete state.offered;
+    if (detected) state.address = detected;
+    if (JSON.stringify([state.offered ?? null, state.address ?? null]) !== before) await ctx.saveState(state);
+    return repliesSpeakingTo(replies, typeof state.address === "string" ? state.address : null);
+  };
 
 /** Cuts input to the configured maximum and strips control characters that confuse matching. */
 export function sanitizeText(raw: string | undefined, maxChars: number): string {
@@ -91,7 +116,12 @@ export class Pipeline {
   private readonly chain: Middleware[];
 
   constructor(private readonly options: PipelineOptions) {
-    this.chain = [rateLimit(options.rateLimiter), conversationLog, ...(options.middleware ?? [])];
+    this.chain = [
+      rateLimit(options.rateLimiter),
+      conversationLog,
+      ...(options.conversation ? [conversation(options.conversation)] : []),
+      ...(options.middleware ?? []),
+    ];
   }
 
   get router(): Router {
@@ -104,8 +134,9 @@ export class Pipeline {
     const log = services.log.child({ channel: message.channel });
     try {
       const actor = await resolveActor(services.prisma, message);
-      const ctx = this.context(message, actor, log);
+      const { ctx, flush } = this.context(message, actor, log);
       const replies = await this.run(ctx, 0);
+      await flush();
       log.info(
         {
           person: actor.personId,
@@ -128,26 +159,43 @@ export class Pipeline {
     return middleware(ctx, () => this.run(ctx, index + 1));
   }
 
-  private context(message: IncomingMessage, actor: Actor, log: TurnContext["log"]): TurnContext {
+  /**
+   * The turn's context. Its session is read from the database on first use and kept for the turn;
+   * `saveState` only records the new state, and `flush` writes it once, at the end of the turn. Each
+   * load returns a copy, so a feature that changes the object without saving changes nothing.
+   */
+  private context(message: IncomingMessage, actor: Actor, log: TurnContext["log"]): { ctx: TurnContext; flush(): Promise<void> } {
     const { services } = this.options;
     const { prisma } = services;
-    return {
+    let session: DialogueState | undefined;
+    let dirty = false;
+    const ctx: TurnContext = {
       message,
       text: sanitizeText(message.text, services.config.MAX_MESSAGE_CHARS),
       actor,
       services,
       log,
       async loadState() {
-        const row = await prisma.conversationState.findUnique({ where: { identityId: actor.identityId } });
-        return (row?.state ?? {}) as DialogueState;
+        if (!session) {
+          const row = await prisma.conversationState.findUnique({ where: { identityId: actor.identityId } });
+          session = (row?.state ?? {}) as DialogueState;
+        }
+        return structuredClone(session);
       },
       async saveState(state: DialogueState) {
-        await prisma.conversationState.upsert({
-          where: { identityId: actor.identityId },
-          create: { identityId: actor.identityId, state: state as object },
-          update: { state: state as object },
-        });
+        session = structuredClone(state);
+        dirty = true;
       },
     };
+    const flush = async () => {
+      // An erased person's session stays erased (the erase request sets doNotLog).
+      if (!dirty || !session || ctx.doNotLog) return;
+      await prisma.conversationState.upsert({
+        where: { identityId: actor.identityId },
+        create: { identityId: actor.identityId, state: session as object },
+        update: { state: session as object },
+      });
+    };
+    return { ctx, flush };
   }
 }

@@ -1,4 +1,6 @@
-// Routes a turn: slash commands first, then button payloads, then free text (the FAQ).
+// Routes a turn: interceptors (dialogues waiting for input), then button payloads — pressed, or typed as
+// a choice ("2", "tiếp") among the buttons the last reply offered — then slash commands, then free text.
+import { type ConversationLexicon, offeredChoices, pickTypedChoice } from "./conversation.ts";
 import { fill } from "./messages.ts";
 import type { Reply, TurnContext } from "./types.ts";
 
@@ -48,6 +50,7 @@ export class Router {
   private readonly payloads = new Map<string, PayloadHandler>();
   private readonly interceptors: Interceptor[] = [];
   private textHandler: TextHandler;
+  private choices: ConversationLexicon | undefined;
 
   constructor(fallback: TextHandler) {
     this.textHandler = fallback;
@@ -80,6 +83,12 @@ export class Router {
     return this;
   }
 
+  /** Lets a typed "2", "tiếp", "quay lại"… choose among the buttons of the last reply, on every channel. */
+  typedChoices(lexicon: ConversationLexicon): this {
+    this.choices = lexicon;
+    return this;
+  }
+
   listCommands(): Command[] {
     return [...new Set(this.commands.values())];
   }
@@ -89,7 +98,14 @@ export class Router {
       const replies = await interceptor.run(ctx);
       if (replies) return replies;
     }
-    const payload = ctx.message.payload;
+    let payload = ctx.message.payload;
+    if (!payload && ctx.text && this.choices && !ctx.text.startsWith("/")) {
+      const chosen = pickTypedChoice(ctx.text, offeredChoices(await ctx.loadState()), this.choices);
+      if (chosen) {
+        ctx.log.debug({ payload: chosen.payload }, "typed choice");
+        payload = chosen.payload;
+      }
+    }
     if (payload) {
       const cut = payload.indexOf(":");
       const handler = this.payloads.get(cut === -1 ? payload : payload.slice(0, cut));

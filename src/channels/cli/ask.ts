@@ -25,10 +25,12 @@ export function parseAskArgs(argv: string[]): AskOptions {
   return options;
 }
 
+/** Buttons are numbered across the whole turn, as typed choices count them ("2" is the second one). */
 export function renderPlain(replies: Reply[]): string {
+  let n = 0;
   return replies
     .map((reply) => {
-      const buttons = (reply.buttons ?? []).flat().map((b, i) => `  [${i + 1}] ${b.label}`);
+      const buttons = (reply.buttons ?? []).flat().map((b) => `  [${++n}] ${b.label}`);
       return [reply.text, ...buttons].join("\n");
     })
     .join("\n\n");

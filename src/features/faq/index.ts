@@ -4,6 +4,11 @@
 //
 // Button payloads (≤ 64 bytes): faq:a:<intent> answer, faq:s:<intent>:<n> guide step n (1-based),
 // faq:t:<topic> the intents of a topic.
+//
+// Around the matcher: small talk (greetings, thanks, goodbyes) gets a warm short reply; the last answered
+// intent stays in the session for a while, so follow-ups and self-corrections are read against it
+// (followup.ts).
+import { type ConversationLexicon, smalltalkKind, type SmalltalkKind, words } from "../../core/conversation.ts";
 import { fill } from "../../core/messages.ts";
 import type { Router } from "../../core/router.ts";
 import type { Button, Reply, TurnContext } from "../../core/types.ts";
@@ -13,6 +18,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { redactPII } from "../../privacy/redact.ts";
 import { askOfficerButton } from "../handoff.ts";
 import type { Intent, KnowledgeBase } from "./knowledge.ts";
+import { analyzeFollowUp, aspectSentences, type FaqContext, type FollowUp, readContext } from "./followup.ts";
 import { FaqMatcher, type MatchResult } from "./matcher.ts";
 import { normalize } from "./normalize.ts";
 
@@ -21,6 +27,9 @@ export interface Faq {
   matcher: FaqMatcher;
   topicMenu(): Button[][];
 }
+
+/** Up to this many words, a message after an answer is read as a follow-up on it first. */
+const SHORT_FOLLOW_UP_WORDS = 7;
 
 const menuButton: Button = { label: "Chủ đề khác", payload: "menu" };
 
@@ -45,6 +54,29 @@ function answerReply(intent: Intent): Reply {
   if (intent.steps.length) rows.push([{ label: "Bước tiếp", payload: `faq:s:${intent.id}:1` }]);
   rows.push([askOfficerButton, menuButton]);
   return { text: intent.answer, buttons: rows };
+}
+
+/** Only the part of an answer a follow-up asked for ("phí bao nhiêu?" → the fee lines), with the whole one a tap away. */
+function aspectReply(ctx: TurnContext, intent: Intent, lines: string[]): Reply {
+  const rows: Button[][] = [[{ label: "Xem đầy đủ", payload: `faq:a:${intent.id}` }]];
+  if (intent.steps.length) rows[0]!.push({ label: "Bước tiếp", payload: `faq:s:${intent.id}:1` });
+  rows.push([askOfficerButton, menuButton]);
+  const text = [fill(ctx.services.messages.followUpAbout, { title: intent.title }), ...lines.map((l) => `- ${l}`)].join("\n");
+  return { text, buttons: rows };
+}
+
+const smalltalkMessage: Record<SmalltalkKind, "smalltalkGreet" | "smalltalkThanks" | "smalltalkBye" | "smalltalkAck"> = {
+  greet: "smalltalkGreet",
+  thanks: "smalltalkThanks",
+  bye: "smalltalkBye",
+  ack: "smalltalkAck",
+};
+
+/** Keeps the answered intent as the conversation's topic. */
+async function rememberTopic(ctx: TurnContext, intentId: string): Promise<void> {
+  const state = await ctx.loadState();
+  state.faq = { intent: intentId, at: ctx.message.receivedAt.getTime() } satisfies FaqContext;
+  await ctx.saveState(state);
 }
 
 function stepReply(intent: Intent, n: number): Reply {
@@ -76,14 +108,61 @@ async function recordUnanswered(prisma: PrismaClient, ctx: TurnContext, result: 
   }
 }
 
-export function registerFaq(router: Router, faq: Faq): void {
+export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexicon): void {
   const { kb, matcher } = faq;
 
+  /**
+   * A follow-up on the last answer: the message read together with that intent's title; a bare
+   * "phí bao nhiêu" / "làm ở đâu" answered from the last intent's own lines when they say it.
+   */
+  const resolveFollowUp = (follow: FollowUp, last: Intent, alone: MatchResult): { intent: Intent; lines: string[] } | null => {
+    if (follow.aspectOnly && follow.aspect) {
+      const own = aspectSentences(last, follow.aspect, lexicon);
+      if (own.length) return { intent: last, lines: own };
+    }
+    // Words no intent knows ("còn giá vàng thì sao") are not about the last answer.
+    if (follow.rest && matcher.analyze(follow.rest).unknown > 0.5) return null;
+    const together = matcher.match(`${follow.rest} ${last.title}`);
+    const candidate = together.best ? kb.byId.get(together.best.intentId) : undefined;
+    // Read with the last topic, the message is answered, or at least points to that topic or a related one.
+    const nearLast = candidate !== undefined && (candidate.id === last.id || last.related.includes(candidate.id));
+    let intent = candidate && (together.decision === "answer" || (together.decision === "suggest" && nearLast)) ? candidate : undefined;
+    // "phí bao nhiêu", "làm online được không": the last answer's own lines, when nothing better is found.
+    if (!intent && follow.aspect && aspectSentences(last, follow.aspect, lexicon).length) intent = last;
+    if (!intent) return null;
+    const lines = follow.aspect ? aspectSentences(intent, follow.aspect, lexicon) : [];
+    return { intent, lines };
+  };
+
   router.onText(async (ctx) => {
+    const m = ctx.services.messages;
+    const small = smalltalkKind(ctx.text, lexicon);
+    if (small) {
+      ctx.outcome = { intentId: null, confidence: 1, fallback: false, suggestions: [] };
+      const buttons = small === "greet" || small === "ack" ? faq.topicMenu() : [[menuButton, askOfficerButton]];
+      return [{ text: m[smalltalkMessage[small]], buttons }];
+    }
+
     const result = matcher.match(ctx.text);
+    const context = readContext(await ctx.loadState(), ctx.message.receivedAt.getTime());
+    const last = context ? kb.byId.get(context.intent) : undefined;
+    const follow = last ? analyzeFollowUp(ctx.text, lexicon) : null;
+    // A short message after an answer is read as a follow-up first ("đăng ký ở đâu" after «mức 2» is
+    // about VNeID, not about registering a motorbike); a long one that is answered on its own is a new question.
+    const short = words(ctx.text).length <= SHORT_FOLLOW_UP_WORDS;
+    if (last && follow && (result.decision !== "answer" || short || follow.kind === "correction")) {
+      const resolved = resolveFollowUp(follow, last, result);
+      if (resolved) {
+        ctx.outcome = { intentId: resolved.intent.id, confidence: result.best?.confidence ?? 0, fallback: false, suggestions: [] };
+        await rememberTopic(ctx, resolved.intent.id);
+        return [resolved.lines.length ? aspectReply(ctx, resolved.intent, resolved.lines) : answerReply(resolved.intent)];
+      }
+    }
+
     const best = result.best ? kb.byId.get(result.best.intentId) : undefined;
     if (result.decision === "answer" && best) {
       ctx.outcome = { intentId: best.id, confidence: result.best!.confidence, fallback: false, suggestions: [] };
+      await rememberTopic(ctx, best.id);
       return [answerReply(best)];
     }
     await recordUnanswered(ctx.services.prisma, ctx, result, kb);
@@ -92,13 +171,13 @@ export function registerFaq(router: Router, faq: Faq): void {
       ctx.outcome = { intentId: null, confidence: result.best!.confidence, fallback: true, suggestions: options.map((i) => i.id) };
       return [
         {
-          text: ctx.services.messages.didYouMean,
+          text: m.didYouMean,
           buttons: [...options.map((i) => [{ label: i.title, payload: `faq:a:${i.id}` }]), [askOfficerButton, menuButton]],
         },
       ];
     }
     ctx.outcome = { intentId: null, confidence: result.best?.confidence ?? 0, fallback: true, suggestions: [] };
-    return [{ text: ctx.services.messages.fallback, buttons: faq.topicMenu() }];
+    return [{ text: m.fallback, buttons: faq.topicMenu() }];
   });
 
   router.payload({
@@ -119,6 +198,7 @@ export function registerFaq(router: Router, faq: Faq): void {
       // An old button whose intent was removed from the content: show the menu rather than fail.
       if (!intent) return [{ text: ctx.services.messages.fallback, buttons: faq.topicMenu() }];
       ctx.outcome = { intentId: intent.id, confidence: 1, fallback: false, suggestions: [] };
+      await rememberTopic(ctx, intent.id);
       if (kind === "s") {
         const step = Number(n);
         if (Number.isInteger(step) && step >= 1 && step <= intent.steps.length) return [stepReply(intent, step)];

@@ -1,0 +1,111 @@
+// A conversation through the real pipeline, on each channel the core serves: typed choices instead of
+// buttons, follow-ups read against the last answer, self-corrections, small talk, forms of address.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChannelName } from "../../src/core/types.ts";
+import { createTestCore, type TestCore } from "../helpers/core.ts";
+
+const channels: ChannelName[] = ["cli", "telegram", "zalo"];
+const payloads = (reply: { buttons?: Array<Array<{ payload: string }>> } | undefined) => (reply?.buttons ?? []).flat().map((b) => b.payload);
+
+describe.each(channels)("conversation on %s", (channel) => {
+  let bot: TestCore;
+  let n = 0;
+  // A fresh person for every test: nothing carries over between them.
+  const person = () => {
+    const user = `${channel}-person-${++n}`;
+    return {
+      say: (text: string, at = new Date()) =>
+        bot.pipeline.handle({ channel, userId: user, chatId: user, text, receivedAt: at }),
+    };
+  };
+  beforeAll(async () => {
+    bot = await createTestCore({ env: { RATE_LIMIT_PER_MINUTE: "1000" } });
+  });
+  afterAll(() => bot.close());
+
+  it("walks a guide with typed «tiếp», «quay lại» and numbers", async () => {
+    const p = person();
+    const answer = await p.say("không nhận được mã otp vneid");
+    expect(answer.outcome.intentId).toBe("vneid_khong_nhan_otp");
+    const step1 = await p.say("tiếp");
+    expect(step1.replies[0]!.text).toMatch(/^Bước 1/);
+    const step2 = await p.say("bước tiếp nhé");
+    expect(step2.replies[0]!.text).toMatch(/^Bước 2/);
+    const back = await p.say("quay lại");
+    expect(back.replies[0]!.text).toMatch(/^Bước 1/);
+    // Step 1 offers [Quay lại] [Bước tiếp (2/n)] [Hỏi cán bộ] [Chủ đề khác]: "2" is the second one.
+    const second = await p.say("2");
+    expect(second.replies[0]!.text).toMatch(/^Bước 2/);
+  });
+
+  it("chooses a suggestion or a topic by its number", async () => {
+    const p = person();
+    const start = await p.say("/start");
+    const topics = payloads(start.replies[0]);
+    const third = topics[2]!;
+    expect(third).toMatch(/^faq:t:/);
+    const topic = await p.say("số 3");
+    expect(topic.replies[0]!.text).toContain(":"); // the topic's introduction
+    const firstQuestion = payloads(topic.replies[0])[0]!.replace("faq:a:", "");
+    const chosen = await p.say("cái đầu tiên");
+    expect(chosen.outcome.intentId).toBe(firstQuestion);
+  });
+
+  it("answers a follow-up about the fee or the place from the last answer", async () => {
+    const p = person();
+    const lost = await p.say("mất thẻ căn cước rồi làm sao");
+    expect(lost.outcome.intentId).toBe("cancuoc_mat_cap_lai");
+    const fee = await p.say("phí bao nhiêu?");
+    expect(fee.outcome.fallback).toBe(false);
+    expect(fee.replies[0]!.text).toMatch(/70\.000 đồng/);
+    const where = await p.say("làm online được không");
+    expect(where.replies[0]!.text).toMatch(/VNeID|Dịch vụ công/);
+    // The same short question without a conversation before it is not answered about lost cards.
+    const cold = await person().say("phí bao nhiêu?");
+    expect(cold.replies[0]!.text).not.toMatch(/70\.000 đồng/);
+  });
+
+  it("reads «còn … thì sao» and «à không, ý tôi là …» against the last topic", async () => {
+    const p = person();
+    expect((await p.say("thẻ căn cước hết hạn thì đổi ở đâu")).outcome.fallback).toBe(false);
+    const mother = await p.say("à không, ý tôi là thẻ của mẹ tôi, mẹ tôi năm nay 70 tuổi");
+    expect(mother.outcome.intentId).toBe("cancuoc_doi_theo_tuoi");
+    expect(mother.replies[0]!.text).toMatch(/suốt đời/);
+
+    const q = person();
+    expect((await q.say("đăng ký tạm trú cần giấy tờ gì")).outcome.intentId).toBe("cutru_tam_tru");
+    const stay = await q.say("còn tạm vắng thì sao");
+    expect(stay.outcome.intentId).toBe("cutru_tam_vang");
+  });
+
+  it("forgets the topic after half an hour of silence", async () => {
+    const p = person();
+    const t0 = new Date("2026-12-03T08:00:00Z");
+    await p.say("mất thẻ căn cước rồi làm sao", t0);
+    const late = await p.say("phí bao nhiêu?", new Date(t0.getTime() + 45 * 60_000));
+    expect(late.replies[0]!.text).not.toMatch(/Mất, hỏng thẻ căn cước/);
+  });
+
+  it("answers greetings and thanks warmly, never «hỏi ngắn hơn»", async () => {
+    const p = person();
+    const hello = await p.say("chào bạn");
+    expect(hello.replies[0]!.text).toMatch(/^Chào/);
+    expect(payloads(hello.replies[0])).toContain("faq:t:vneid");
+    for (const thanks of ["cảm ơn nhiều nhé", "thanks ad", "ok cam on"]) {
+      const reply = await p.say(thanks);
+      expect(reply.outcome.fallback).toBe(false);
+      expect(reply.replies[0]!.text).toMatch(/rất vui/);
+      expect(reply.replies[0]!.text).not.toMatch(/ngắn hơn/);
+    }
+    expect((await p.say("tạm biệt")).replies[0]!.text).toMatch(/Chúc/);
+  });
+
+  it("speaks to «bác» as «bác» for the rest of the conversation", async () => {
+    const p = person();
+    const first = await p.say("cho bác hỏi đăng ký tạm trú ở đâu");
+    expect(first.replies[0]!.text).toMatch(/Bác/);
+    expect(first.replies[0]!.text).not.toMatch(/\bBạn\b/u);
+    const thanks = await p.say("cảm ơn cháu");
+    expect(thanks.replies[0]!.text).toMatch(/giúp bác/);
+  });
+});
