@@ -164,6 +164,8 @@ const FUZZY_CACHE = 4096;
 const CANDIDATE_POOL = 40;
 /** A runner-up this close to the best (ranking score), and answerable itself, makes the message ambiguous. */
 const RIVAL_RATIO = 0.8;
+/** A lone in-scope candidate is answered from this confidence on (below it, the evidence is too thin). */
+const LONE_MIN_CONFIDENCE = 0.3;
 /** Candidates kept after ranking. */
 const CANDIDATES = 12;
 /** Words whose IDF is below this do not count in the example-level comparison (too common to matter). */
@@ -677,6 +679,11 @@ export class FaqMatcher {
     }
   }
 
+  /** Whether one intent lists the other among its related intents. */
+  private related(a: string, b: string): boolean {
+    return (this.kb.byId.get(a)?.related.includes(b) ?? false) || (this.kb.byId.get(b)?.related.includes(a) ?? false);
+  }
+
   match(text: string): MatchResult {
     const analysis = this.analyze(text);
     const [first] = analysis.candidates;
@@ -693,12 +700,19 @@ export class FaqMatcher {
       if (own >= this.answerThreshold && c.score >= RIVAL_RATIO * first.score) rivalAnswerable = true;
       runnersUp.push({ intentId: this.intentIds[c.intent]!, confidence: round(Math.min(own, confidence)) });
     }
+    const inScope = applyModel(this.calibration.scope, features) >= this.suggestThreshold;
     // Two intents that would each be answered ("mức 2": the difference, or how to register?): let
-    // the user choose rather than guess.
+    // the user choose rather than guess — unless one lists the other as related (the answer links to
+    // it as a button anyway).
+    const bestIntent = this.kb.intents[first.intent]!;
+    const rivalBlocks = rivalAnswerable && !runnersUp.every((r) => this.related(bestIntent.id, r.intentId));
+    // A lone candidate (nothing else within runnerUpRatio of its score) in scope: a one-button
+    // "Ý bạn là" only adds a tap, so answer it.
+    const lone = runnersUp.length === 0 && inScope && confidence >= LONE_MIN_CONFIDENCE;
     const decision: MatchDecision =
-      confidence >= this.answerThreshold && !rivalAnswerable
+      (confidence >= this.answerThreshold && !rivalBlocks) || lone
         ? "answer"
-        : confidence >= this.answerThreshold || applyModel(this.calibration.scope, features) >= this.suggestThreshold
+        : confidence >= this.answerThreshold || inScope
           ? "suggest"
           : "fallback";
     return { best, runnersUp, decision };
