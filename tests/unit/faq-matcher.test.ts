@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildKnowledgeBase, type Intent, loadKnowledgeBase } from "../../src/features/faq/knowledge.ts";
-import { FaqMatcher } from "../../src/features/faq/matcher.ts";
+import { FaqMatcher, salientClauses } from "../../src/features/faq/matcher.ts";
 
 const kb = loadKnowledgeBase();
 const matcher = new FaqMatcher(kb);
@@ -31,6 +31,17 @@ describe("FaqMatcher: specific behaviour", () => {
       expect(r.best?.intentId).toBe("vneid_quen_mat_khau");
       expect(r.decision).toBe("answer");
     }
+  });
+
+  it("answers the question clause of a long story that is not answered as a whole", () => {
+    const story =
+      "con gái tôi lấy chồng ở Đà Nẵng, năm nay nó sinh cháu thứ hai, cả nhà mừng lắm, ông bà nội ngoại đều vào thăm, mà tôi bị mất thẻ căn cước thì làm lại ở đâu";
+    const r = matcher.match(story);
+    expect(r).toMatchObject({ decision: "answer", best: { intentId: "cancuoc_mat_cap_lai" } });
+    expect(salientClauses(story)).toContain("mà tôi bị mất thẻ căn cước thì làm lại ở đâu");
+    expect(salientClauses("mất thẻ căn cước, làm lại ở đâu")).toEqual([]); // short messages are read whole
+    // A long message with no question in any clause still falls back.
+    expect(matcher.match("hôm nay trời đẹp, cả nhà đi chơi công viên, ăn kem rồi về, tối xem phim hoạt hình với các cháu").decision).toBe("fallback");
   });
 
   it("is not fooled by word order", () => {

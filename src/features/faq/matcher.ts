@@ -684,7 +684,25 @@ export class FaqMatcher {
     return (this.kb.byId.get(a)?.related.includes(b) ?? false) || (this.kb.byId.get(b)?.related.includes(a) ?? false);
   }
 
+  /**
+   * The message's answer. A long rambling message that is not answered as a whole ("Cháu ơi, bác ra
+   * công an phường rồi, về nhà mới thấy… giờ không biết…") is matched clause by clause, and answered
+   * with the clause that is answered most confidently: the question is usually one clause of the story.
+   */
   match(text: string): MatchResult {
+    const whole = this.matchWhole(text);
+    if (whole.decision === "answer") return whole;
+    const clauses = salientClauses(text);
+    if (clauses.length < 2) return whole;
+    let best: MatchResult | null = null;
+    for (const clause of clauses) {
+      const r = this.matchWhole(clause);
+      if (r.decision === "answer" && (!best || r.best!.confidence > best.best!.confidence)) best = r;
+    }
+    return best ?? whole;
+  }
+
+  private matchWhole(text: string): MatchResult {
     const analysis = this.analyze(text);
     const [first] = analysis.candidates;
     if (!first) return { best: null, runnersUp: [], decision: "fallback" };
@@ -717,6 +735,24 @@ export class FaqMatcher {
           : "fallback";
     return { best, runnersUp, decision };
   }
+}
+
+/** Messages of at least this many words are also read clause by clause. */
+const LONG_MESSAGE_WORDS = 14;
+/** A clause needs this many words to stand on its own. */
+const MIN_CLAUSE_WORDS = 3;
+// Where a story turns into a question: punctuation, and the connectives people chain clauses with.
+const CLAUSE_BREAK = /[,.;:!?\n]+|\s(?=(?:mà|nhưng|nhung|nên|giờ|gio|bây giờ|bay gio|vậy|vay|thì|thi|cho (?:em|tôi|toi|mình|minh|bác|bac|cháu|chau|con) hỏi|cho (?:em|toi|minh|bac|chau|con) hoi)\s)/giu;
+
+/** The clauses of a long message, and each clause with the one after it (a question often spans two). */
+export function salientClauses(text: string): string[] {
+  if (text.split(/\s+/).filter(Boolean).length < LONG_MESSAGE_WORDS) return [];
+  const parts = text
+    .split(CLAUSE_BREAK)
+    .map((p) => p.trim())
+    .filter((p) => p.split(/\s+/).length >= MIN_CLAUSE_WORDS);
+  const pairs = parts.slice(0, -1).map((p, i) => `${p} ${parts[i + 1]}`);
+  return [...parts, ...pairs];
 }
 
 function round(x: number): number {
