@@ -20,6 +20,8 @@ import { buildKnowledgeBase, type Intent, type KnowledgeBase, loadKnowledgeBase,
 import { FaqMatcher } from "../src/features/faq/matcher.ts";
 import { normalize } from "../src/features/faq/normalize.ts";
 import { evaluate, type LabelledQuestion, loadLabelled } from "../src/features/faq/evaluate.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { type AcceptanceItem, missingGroups, parseAcceptanceItems } from "../src/eval/acceptance.ts";
 
 const RUNS = 5;
 
@@ -34,6 +36,8 @@ interface Row {
   threshold: string;
   p50: number;
   p99: number;
+  /** The intent this peer answers a message with (at its threshold), or null for its fallback. */
+  answers: (q: string) => string | null;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -102,6 +106,10 @@ function baselineRow(name: string, dev: LabelledQuestion[], search: (q: string) 
     threshold: describe(best.t),
     p50,
     p99,
+    answers: (q) => {
+      const hit = search(q);
+      return hit && hit.score >= best.t ? hit.intent : null;
+    },
   };
 }
 
@@ -199,6 +207,10 @@ const rows: Row[] = scaleOnly ? [] : [
     fallbackPrecision: e.fallbackPrecision,
     threshold: `calibrated: answer ≥ ${matcher.answerThreshold}, suggest P(scope) ≥ ${matcher.suggestThreshold}`,
     ...matcherLatency,
+    answers: (q) => {
+      const r = matcher.match(q);
+      return r.decision === "answer" ? r.best!.intentId : null;
+    },
   },
   baselineRow("fuse.js, defaults, raw text", dev, fuseBaseline(kb, raw), (t) => `1 - fuse score ≥ ${t.toFixed(3)}`),
   baselineRow("MiniSearch BM25, defaults, raw text", dev, miniSearchBaseline(kb, raw), (t) => `BM25 score ≥ ${t.toFixed(2)}`),
@@ -207,6 +219,45 @@ const rows: Row[] = scaleOnly ? [] : [
 ];
 
 if (!scaleOnly) report();
+if (!scaleOnly) acceptanceReport();
+
+/**
+ * The same peers on a citizen acceptance set written outside the team (../shared/eval/README.md): a
+ * reply is the answered intent's short answer; it passes when every keyword group is found in it, and
+ * an out-of-scope line passes when the peer does not answer. The matcher alone, without the
+ * conversation layer (that is `npm run eval:citizen`). Thresholds stay those chosen on the dev set.
+ */
+function acceptanceReport(): void {
+  const flag = process.argv.indexOf("--acceptance");
+  const file = flag !== -1 ? process.argv[flag + 1]! : path.join(repoRoot, "../shared/eval/citizen-acceptance.jsonl");
+  if (!existsSync(file)) {
+    console.log(`(no acceptance set at ${file}; pass --acceptance FILE)\n`);
+    return;
+  }
+  const items: AcceptanceItem[] = parseAcceptanceItems(readFileSync(file, "utf8"), file);
+  const inScope = items.filter((i) => "expect" in i).length;
+  console.log(`Acceptance set ${path.basename(file)}: ${items.length} messages, ${inScope} in scope, ${items.length - inScope} out of scope.`);
+  console.log(`${"".padEnd(38)}  overall  in scope  rejection`);
+  const scores = rows.map((row) => {
+    let passed = 0;
+    let inPassed = 0;
+    let rejected = 0;
+    for (const item of items) {
+      const intent = row.answers(item.q);
+      if (!("expect" in item)) {
+        if (intent === null) (passed++, rejected++);
+        continue;
+      }
+      const text = intent ? (kb.byId.get(intent)?.answer ?? "") : "";
+      if (intent && missingGroups(text, item.expect).length === 0) (passed++, inPassed++);
+    }
+    const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(1)}%`.padStart(7);
+    console.log(`${row.name.padEnd(38)} ${pct(passed, items.length)}  ${pct(inPassed, inScope)}    ${pct(rejected, items.length - inScope)}`);
+    return passed / items.length;
+  });
+  const bestPeer = Math.max(...scores.slice(1));
+  console.log(`margin over the best peer on the acceptance set: ${((scores[0]! - bestPeer) * 100).toFixed(1)} points (target ≥ 10).\n`);
+}
 
 function report(): void {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
