@@ -12,6 +12,7 @@ import { registerBasicCommands } from "./features/basic.ts";
 import { registerSubscription } from "./features/subscription.ts";
 import { createFaq, registerFaq } from "./features/faq/index.ts";
 import { loadKnowledgeBase } from "./features/faq/knowledge.ts";
+import type { MatcherOptions } from "./features/faq/matcher.ts";
 import { registerAccessCommands } from "./features/access/commands.ts";
 import { registerIndicatorCommands } from "./features/indicators/commands.ts";
 import { indicatorsApi } from "./features/indicators/api.ts";
@@ -49,6 +50,8 @@ export function createCore(deps: {
   rateLimiter?: RateLimiter;
   outbox?: Outbox;
   queues?: QueueSet;
+  /** Matcher thresholds other than the calibrated ones (tests of the answer policy). */
+  faqOptions?: MatcherOptions;
 }): Core {
   const counter = deps.counter ?? new MemoryWindowCounter();
   const services: CoreServices = {
@@ -66,7 +69,7 @@ export function createCore(deps: {
     return [{ text: ctx.services.messages.fallback }];
   }).typedChoices(conversation);
   // The knowledge base is validated here, at start-up: broken content stops the bot with the file named.
-  const faq = createFaq(loadKnowledgeBase(), services.messages);
+  const faq = createFaq(loadKnowledgeBase(), services.messages, deps.faqOptions);
   registerBasicCommands(router, { topicMenu: faq.topicMenu, onStartArgument: registerSubscription(router) });
   registerFaq(router, faq, conversation);
   registerAccessCommands(router);

@@ -109,3 +109,35 @@ describe.each(channels)("conversation on %s", (channel) => {
     expect(thanks.replies[0]!.text).toMatch(/giúp bác/);
   });
 });
+
+describe("answer policy when the matcher is not sure", () => {
+  let bot: TestCore;
+  beforeAll(async () => {
+    // Nothing is answered outright, everything in scope is "not sure": the reply's shape depends on the confidence alone.
+    bot = await createTestCore({ faqOptions: { answerThreshold: 1.01, suggestThreshold: 0 } });
+  });
+  afterAll(() => bot.close());
+
+  it("gives a likely answer at once, with the close alternatives as buttons", async () => {
+    const r = await bot.say("vneid mức 2", "policy-1");
+    expect(r.outcome.intentId).not.toBeNull();
+    expect(r.outcome.confidence).toBeGreaterThanOrEqual(0.6);
+    const reply = r.replies[0]!;
+    expect(reply.text).toMatch(/^Tôi hiểu là bạn hỏi về «.+»:\n/);
+    expect(reply.text).toMatch(/mức 2/);
+    const alternatives = (reply.buttons ?? []).flat().filter((b) => b.label.startsWith("Hay là: "));
+    expect(alternatives.length).toBeGreaterThan(0);
+    expect(alternatives.map((b) => b.payload.replace("faq:a:", ""))).toEqual(r.outcome.suggestions);
+    // "1"… the likely answer's guide or an alternative can be typed too.
+    const chosen = await bot.say("Hay là: " + alternatives[0]!.label.slice("Hay là: ".length), "policy-1");
+    expect(chosen.outcome.intentId).toBe(r.outcome.suggestions[0]);
+  });
+
+  it("offers only «Ý bạn là» when even the best candidate is unlikely", async () => {
+    const r = await bot.say("đổi căn cước", "policy-2");
+    expect(r.outcome.intentId).toBeNull();
+    expect(r.outcome.confidence).toBeLessThan(0.6);
+    expect(r.replies[0]!.text).toMatch(/Ý bạn là/);
+    expect(r.outcome.suggestions.length).toBeGreaterThan(1);
+  });
+});

@@ -19,7 +19,7 @@ import { redactPII } from "../../privacy/redact.ts";
 import { askOfficerButton } from "../handoff.ts";
 import type { Intent, KnowledgeBase } from "./knowledge.ts";
 import { analyzeFollowUp, aspectSentences, type FaqContext, type FollowUp, readContext } from "./followup.ts";
-import { FaqMatcher, type MatchResult } from "./matcher.ts";
+import { FaqMatcher, type MatcherOptions, type MatchResult } from "./matcher.ts";
 import { normalize } from "./normalize.ts";
 
 export interface Faq {
@@ -27,6 +27,13 @@ export interface Faq {
   matcher: FaqMatcher;
   topicMenu(): Button[][];
 }
+
+/**
+ * From this confidence a "suggest" decision shows the likely answer with the alternatives as buttons
+ * (the calibrated confidence estimates P(right): from here on the answer is right more often than not
+ * by a clear margin); below it, only "Ý bạn là…" buttons.
+ */
+const TENTATIVE_CONFIDENCE = 0.6;
 
 /** Up to this many words, a message after an answer is read as a follow-up on it first. */
 const SHORT_FOLLOW_UP_WORDS = 7;
@@ -37,8 +44,8 @@ function topicLabel(ctx: Pick<TurnContext, "services">, topic: string): string {
   return ctx.services.messages[`topic_${topic}`] ?? topic;
 }
 
-export function createFaq(kb: KnowledgeBase, labels: Record<string, string | undefined>): Faq {
-  const matcher = new FaqMatcher(kb);
+export function createFaq(kb: KnowledgeBase, labels: Record<string, string | undefined>, options: MatcherOptions = {}): Faq {
+  const matcher = new FaqMatcher(kb, options);
   const topicMenu = () => {
     const buttons = kb.topics.map((t) => ({ label: labels[`topic_${t}`] ?? t, payload: `faq:t:${t}` }));
     const rows: Button[][] = [];
@@ -166,6 +173,23 @@ export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexic
       return [answerReply(best)];
     }
     await recordUnanswered(ctx.services.prisma, ctx, result, kb);
+    // Likely but not sure, and the alternatives close: the likely answer now, the others one tap away.
+    if (result.decision === "suggest" && best && result.best!.confidence >= TENTATIVE_CONFIDENCE) {
+      const others = result.runnersUp.slice(0, 2).flatMap((c) => kb.byId.get(c.intentId) ?? []);
+      ctx.outcome = { intentId: best.id, confidence: result.best!.confidence, fallback: false, suggestions: others.map((i) => i.id) };
+      await rememberTopic(ctx, best.id);
+      const reply = answerReply(best);
+      return [
+        {
+          text: `${fill(m.tentativeAnswer, { title: best.title })}\n${reply.text}`,
+          buttons: [
+            ...(best.steps.length ? [[{ label: "Bước tiếp", payload: `faq:s:${best.id}:1` }]] : []),
+            ...others.map((i) => [{ label: fill(m.tentativeOther, { title: i.title }), payload: `faq:a:${i.id}` }]),
+            [askOfficerButton, menuButton],
+          ],
+        },
+      ];
+    }
     if (result.decision === "suggest" && best) {
       const options = [result.best!, ...result.runnersUp].slice(0, 3).flatMap((c) => kb.byId.get(c.intentId) ?? []);
       ctx.outcome = { intentId: null, confidence: result.best!.confidence, fallback: true, suggestions: options.map((i) => i.id) };
