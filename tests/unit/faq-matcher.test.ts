@@ -44,6 +44,13 @@ describe("FaqMatcher: specific behaviour", () => {
     expect(matcher.match("hôm nay trời đẹp, cả nhà đi chơi công viên, ăn kem rồi về, tối xem phim hoạt hình với các cháu").decision).toBe("fallback");
   });
 
+  it("does not count ages, years and other numbers no intent uses as evidence against every intent", () => {
+    const plain = matcher.analyze("thẻ căn cước làm lúc đó có phải đổi không");
+    const withNumbers = matcher.analyze("ông tôi 70 tuổi, thẻ căn cước làm năm 2020 lúc 65 tuổi có phải đổi không");
+    expect(withNumbers.unknown).toBeLessThanOrEqual(plain.unknown + 0.05);
+    expect(matcher.match("ông tôi 70 tuổi, thẻ căn cước làm năm 2020 lúc 65 tuổi có phải đổi không").best?.intentId).toBe("cancuoc_doi_theo_tuoi");
+  });
+
   it("is not fooled by word order", () => {
     const r = matcher.match("vneid mật khẩu quên rồi lấy lại sao");
     expect(r.best?.intentId).toBe("vneid_quen_mat_khau");

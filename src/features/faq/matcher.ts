@@ -475,6 +475,9 @@ export class FaqMatcher {
       const accented = normalized.accentedTokens[k]!;
       const accent = accented !== token ? accentKey(accented) : null;
       if (this.isFiller(token, accent)) return;
+      // A number no intent uses ("70" tuổi, năm "2020", a house number) carries no topic: it is not
+      // evidence against every intent. Numbers the content uses ("mức 2", "25 tuổi") still count.
+      if (/^\d+$/.test(token) && !this.termIds.has(token)) return;
       const split = this.termIds.has(token) || accent ? null : this.splitJoined(token);
       if (split) {
         tokens.push(...split);
