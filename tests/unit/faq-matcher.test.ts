@@ -69,10 +69,23 @@ describe("FaqMatcher: specific behaviour", () => {
     }
   });
 
-  it("offers choices when a message fits several intents", () => {
+  it("offers choices when a message fits several intents, unless the close ones are related (then the answer links them)", () => {
     const r = matcher.match("mức 2");
-    expect(r.decision).not.toBe("answer");
     expect(r.runnersUp.length).toBeGreaterThan(0);
+    if (r.decision === "answer") {
+      const isRelated = (a: string, b: string) => kb.byId.get(a)!.related.includes(b) || kb.byId.get(b)!.related.includes(a);
+      for (const c of r.runnersUp.filter((c) => c.confidence >= matcher.answerThreshold)) expect(isRelated(r.best!.intentId, c.intentId)).toBe(true);
+    }
+    // Two intents that both fit equally: the person chooses, unless one lists the other as related.
+    const make = (id: string, words: string, related: string[] = []): Intent => ({
+      id, title: id, topic: "t", examples: Array.from({ length: 10 }, (_, k) => `${words} lần ${k}`), keywords: [words],
+      related, basis: ["x"], reviewed: "2026-01-01", answer: "a", steps: [],
+    });
+    const tie = "đổi bằng lái nộp phạt nguội";
+    const unrelated = new FaqMatcher(buildKnowledgeBase([make("a", "đổi bằng lái"), make("b", "nộp phạt nguội")], kb.lexicon), { answerThreshold: 0 });
+    expect(unrelated.match(tie).decision).toBe("suggest");
+    const related = new FaqMatcher(buildKnowledgeBase([make("a", "đổi bằng lái", ["b"]), make("b", "nộp phạt nguội")], kb.lexicon), { answerThreshold: 0 });
+    expect(related.match(tie).decision).toBe("answer");
   });
 
   it("returns confidences in [0, 1], runners-up at most 3 and not above the best", () => {

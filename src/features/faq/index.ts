@@ -56,9 +56,16 @@ export function createFaq(kb: KnowledgeBase, labels: Record<string, string | und
   return { kb, matcher, topicMenu };
 }
 
-function answerReply(intent: Intent): Reply {
+/** Related intents shown as buttons under an answer (a phone screen holds two more without scrolling). */
+const RELATED_BUTTONS = 2;
+
+/** The short answer, its guide, and the intents it relates to as buttons (never "xem mục …" in the text). */
+function answerReply(intent: Intent, kb: KnowledgeBase): Reply {
   const rows: Button[][] = [];
   if (intent.steps.length) rows.push([{ label: "Bước tiếp", payload: `faq:s:${intent.id}:1` }]);
+  for (const related of intent.related.slice(0, RELATED_BUTTONS).flatMap((id) => kb.byId.get(id) ?? [])) {
+    rows.push([{ label: related.title, payload: `faq:a:${related.id}` }]);
+  }
   rows.push([askOfficerButton, menuButton]);
   return { text: intent.answer, buttons: rows };
 }
@@ -124,8 +131,18 @@ export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexic
    */
   const resolveFollowUp = (follow: FollowUp, last: Intent, alone: MatchResult): { intent: Intent; lines: string[] } | null => {
     if (follow.aspectOnly && follow.aspect) {
-      const own = aspectSentences(last, follow.aspect, lexicon);
-      if (own.length) return { intent: last, lines: own };
+      // The last answer's own lines, else those of an intent it links to ("mất phí không" after «mức 1, mức 2»
+      // is answered by the registration intent's fee line).
+      for (const intent of [last, ...last.related.flatMap((id) => kb.byId.get(id) ?? [])]) {
+        const lines = aspectSentences(intent, follow.aspect, lexicon);
+        if (lines.length) return { intent, lines };
+      }
+    }
+    // "à không, ý tôi là thẻ của mẹ tôi, mẹ 62 tuổi…": the correction usually says enough on its own.
+    if (follow.kind === "correction" && follow.rest) {
+      const corrected = matcher.match(follow.rest);
+      const intent = corrected.best ? kb.byId.get(corrected.best.intentId) : undefined;
+      if (intent && corrected.decision === "answer") return { intent, lines: [] };
     }
     // Words no intent knows ("còn giá vàng thì sao") are not about the last answer.
     if (follow.rest && matcher.analyze(follow.rest).unknown > 0.5) return null;
@@ -162,7 +179,7 @@ export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexic
       if (resolved) {
         ctx.outcome = { intentId: resolved.intent.id, confidence: result.best?.confidence ?? 0, fallback: false, suggestions: [] };
         await rememberTopic(ctx, resolved.intent.id);
-        return [resolved.lines.length ? aspectReply(ctx, resolved.intent, resolved.lines) : answerReply(resolved.intent)];
+        return [resolved.lines.length ? aspectReply(ctx, resolved.intent, resolved.lines) : answerReply(resolved.intent, kb)];
       }
     }
 
@@ -170,7 +187,7 @@ export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexic
     if (result.decision === "answer" && best) {
       ctx.outcome = { intentId: best.id, confidence: result.best!.confidence, fallback: false, suggestions: [] };
       await rememberTopic(ctx, best.id);
-      return [answerReply(best)];
+      return [answerReply(best, kb)];
     }
     await recordUnanswered(ctx.services.prisma, ctx, result, kb);
     // Likely but not sure, and the alternatives close: the likely answer now, the others one tap away.
@@ -178,7 +195,7 @@ export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexic
       const others = result.runnersUp.slice(0, 2).flatMap((c) => kb.byId.get(c.intentId) ?? []);
       ctx.outcome = { intentId: best.id, confidence: result.best!.confidence, fallback: false, suggestions: others.map((i) => i.id) };
       await rememberTopic(ctx, best.id);
-      const reply = answerReply(best);
+      const reply = answerReply(best, kb);
       return [
         {
           text: `${fill(m.tentativeAnswer, { title: best.title })}\n${reply.text}`,
@@ -227,7 +244,7 @@ export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexic
         const step = Number(n);
         if (Number.isInteger(step) && step >= 1 && step <= intent.steps.length) return [stepReply(intent, step)];
       }
-      return [answerReply(intent)];
+      return [answerReply(intent, kb)];
     },
   });
 }
