@@ -29,5 +29,8 @@ export async function startMaintenance(
     if (job.name !== PURGE_JOB) return;
     const removed = await purgeConversations(deps.prisma, deps.retentionDays);
     deps.log.info({ removed, retentionDays: deps.retentionDays }, "purged old conversation records");
+    // The database copy of the update ledger (src/channels/ledger.ts) is needed for a day at most.
+    const ledger = await deps.prisma.channelUpdate.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 86_400_000) } } });
+    if (ledger.count) deps.log.info({ removed: ledger.count }, "purged the update ledger");
   });
 }

@@ -2,18 +2,23 @@
 // (@grammyjs/runner, sequential per chat), chosen by TELEGRAM_MODE. A thin adapter: update → zod-checked
 // IncomingMessage → core pipeline → Reply[] rendered as Telegram messages. No business logic here.
 //
-// - The same update delivered twice is processed once (update_id remembered in Redis for a day).
+// - At least once in, at most once out (../ledger.ts): an update gets an "in progress" lease while its turn
+//   runs and is marked done only after its replies went out; a re-delivery after a crash (lease expired)
+//   is answered, and each reply message is claimed before it is sent, so none goes twice. Webhook calls
+//   answer 200 only once the update is done (503 while it is in progress or after a transient failure).
 // - Calls made inside a turn retry on 429 (retry_after) and 5xx (@grammyjs/auto-retry); `send()`, used by
 //   reminders and broadcasts, never waits: it throws RateLimitedError / UnreachableError for the caller's
 //   queue to act on.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { autoRetry, type AutoRetryOptions } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
-import { Api, Bot, webhookCallback, type Context } from "grammy";
+import { Api, Bot, GrammyError, type Context } from "grammy";
+import type { Update } from "grammy/types";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/env.ts";
 import type { Logger } from "../../logging/logger.ts";
+import { UpdateLedger } from "../ledger.ts";
 import { UnreachableError, type ChannelAdapter, type ChannelDeps, type Core, type IncomingMessage, type Reply, type SentMessage } from "../../core/ports.ts";
 import { CommandMenu } from "./commands.ts";
 import { mapSendError } from "./errors.ts";
@@ -31,26 +36,33 @@ export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 /** The only updates the bot asks Telegram for. */
 export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
-/** How long an update_id is remembered (Telegram gives up re-delivering long before). */
-const DEDUP_TTL_SEC = 86_400;
+/** What became of one delivery of an update (the webhook's answer depends on it). */
+type Outcome = "done" | "duplicate" | "busy" | "retry" | "ignored";
 
 export interface TelegramAdapterOptions {
   config: Config;
   core: Core;
   /** Any ioredis connection (the QueueSet's producer in the app). */
-  redis: Pick<Redis, "set">;
+  redis: Pick<Redis, "set" | "get" | "del" | "pttl">;
   log: Logger;
   /** Prefix of the de-duplication keys. */
   keyPrefix?: string;
+  /** "In progress" lease of an update: a re-delivery after this long is answered again. */
+  leaseMs?: number;
   /** Automatic retry of calls made inside a turn. */
   retry?: Partial<AutoRetryOptions>;
   /** getUpdates long-polling timeout, seconds. */
   pollTimeoutSec?: number;
-  /** Webhook: answer Telegram 200 after this long even when the turn is still running (it goes on). */
+  /** Webhook: answer 503 after this long when the turn is still running (it goes on; the re-delivery is a duplicate). */
   webhookTimeoutMs?: number;
 }
 
-type TelegramContext = Context & { checked?: TelegramUpdate };
+type TelegramContext = Context & { checked?: TelegramUpdate; ledgerId?: string };
+
+/** A failure worth a re-delivery: network errors, 5xx and 429 from Telegram, our own errors (database…). */
+function retriable(error: unknown): boolean {
+  return !(error instanceof GrammyError && error.error_code < 500 && error.error_code !== 429);
+}
 
 const chatIdParam = (chatId: string): number | string => (/^-?\d+$/.test(chatId) ? Number(chatId) : chatId);
 
@@ -71,6 +83,9 @@ export class TelegramAdapter implements ChannelAdapter {
   private readonly log: Logger;
   private readonly botId: string;
   private runner: RunnerHandle | undefined;
+  private readonly ledger: UpdateLedger;
+  /** Outcome per delivered update object (grammY hands the same object to the middleware). */
+  private readonly outcomes = new WeakMap<object, Outcome>();
 
   constructor(private readonly options: TelegramAdapterOptions) {
     const { config, core } = options;
@@ -81,6 +96,13 @@ export class TelegramAdapter implements ChannelAdapter {
     }
     this.log = options.log;
     this.botId = token.split(":")[0]!;
+    this.ledger = new UpdateLedger({
+      redis: options.redis,
+      prisma: core.services.prisma,
+      log: this.log,
+      prefix: options.keyPrefix ?? "troly06:tg:update:",
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    });
     const client = { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, "") };
     // bot.api has no retry transformer: `send()` must surface 429s instead of sleeping on them.
     this.bot = new Bot<TelegramContext>(token, { client });
@@ -107,12 +129,29 @@ export class TelegramAdapter implements ChannelAdapter {
         this.log.warn({ fields }, "malformed telegram update ignored");
         return;
       }
-      if (!(await this.firstDelivery(parsed.data.update_id))) {
-        this.log.debug({ updateId: parsed.data.update_id }, "duplicate telegram update ignored");
+      const id = `${this.botId}:${parsed.data.update_id}`;
+      // Polling has no re-delivery to wait for: a lease held by a crashed run is waited out.
+      const begun = this.options.config.telegramMode === "polling" ? await this.ledger.beginOrWait(id) : await this.ledger.begin(id);
+      if (begun !== "new") {
+        this.log.debug({ updateId: parsed.data.update_id, state: begun }, "telegram update already answered or in progress");
+        this.outcomes.set(ctx.update, begun === "done" ? "duplicate" : "busy");
         return;
       }
       ctx.checked = parsed.data;
-      await next();
+      ctx.ledgerId = id;
+      try {
+        await next();
+      } catch (error) {
+        if (retriable(error)) {
+          this.log.warn({ err: error, updateId: parsed.data.update_id }, "telegram update failed; it will be answered when delivered again");
+          await this.ledger.abandon(id).catch(() => undefined);
+          this.outcomes.set(ctx.update, "retry");
+          return;
+        }
+        this.log.error({ err: error, updateId: parsed.data.update_id }, "telegram update failed");
+      }
+      await this.ledger.finish(id);
+      this.outcomes.set(ctx.update, "done");
     });
     // One chat's updates in order; different chats in parallel (the runner fetches concurrently).
     bot.use(sequentialize((ctx: TelegramContext) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
@@ -130,31 +169,20 @@ export class TelegramAdapter implements ChannelAdapter {
     bot.catch((error) => this.log.error({ err: error.error }, "telegram update failed"));
   }
 
-  /** SET NX: true the first time an update_id is seen. Redis down → process anyway (better twice than never). */
-  private async firstDelivery(updateId: number): Promise<boolean> {
-    const key = `${this.options.keyPrefix ?? "troly06:tg:update:"}${this.botId}:${updateId}`;
-    try {
-      return (await this.options.redis.set(key, "1", "EX", DEDUP_TTL_SEC, "NX")) === "OK";
-    } catch (error) {
-      this.log.warn({ err: error }, "could not check telegram update for duplicates; processing it");
-      return true;
-    }
-  }
-
   private async onMessage(ctx: TelegramContext, message: TelegramMessage): Promise<void> {
     const decision = messageToIncoming(message, { id: ctx.me.id, username: ctx.me.username });
     if (decision.kind === "ignore") {
       this.log.debug({ reason: decision.reason }, "telegram message ignored");
       return;
     }
-    await this.turn(ctx.api, decision.message, decision.replyTo);
+    await this.turn(ctx.api, decision.message, decision.replyTo, ctx.ledgerId);
   }
 
   private async onCallback(ctx: TelegramContext, query: TelegramCallbackQuery): Promise<void> {
     // Always answer, first: it stops the button's spinner whatever happens next.
     await ctx.answerCallbackQuery().catch((error: unknown) => this.log.warn({ err: error }, "answerCallbackQuery failed"));
     const incoming = callbackToIncoming(query);
-    if (incoming) await this.turn(ctx.api, incoming, undefined);
+    if (incoming) await this.turn(ctx.api, incoming, undefined, ctx.ledgerId);
   }
 
   private async onMemberChange(update: NonNullable<TelegramUpdate["my_chat_member"]>): Promise<void> {
@@ -176,16 +204,22 @@ export class TelegramAdapter implements ChannelAdapter {
     this.log.info({ unreachable: at !== null }, "telegram user reachability changed");
   }
 
-  private async turn(api: Api, incoming: IncomingMessage, replyTo: number | undefined): Promise<void> {
+  private async turn(api: Api, incoming: IncomingMessage, replyTo: number | undefined, ledgerId: string | undefined): Promise<void> {
     const { replies } = await this.options.core.pipeline.handle(incoming);
     const chatId = chatIdParam(incoming.chatId);
+    const ledger = this.ledger;
+    const once = ledgerId
+      ? { claim: (n: number) => ledger.claimReply(ledgerId, n), release: (n: number) => ledger.releaseReply(ledgerId, n) }
+      : undefined;
     try {
-      await sendReplies(api, chatId, replies, { replyTo });
+      await sendReplies(api, chatId, replies, { replyTo, once });
     } catch (error) {
       if (error instanceof RenderError) {
         // A bug in the core (payload too long…): say sorry instead of leaving the user without an answer.
         this.log.error({ err: error }, "telegram: reply cannot be rendered");
-        await api.sendMessage(chatId, this.options.core.services.messages.error).catch(() => undefined);
+        if (!ledgerId || (await ledger.claimReply(ledgerId, 999))) {
+          await api.sendMessage(chatId, this.options.core.services.messages.error).catch(() => undefined);
+        }
         return;
       }
       const mapped = mapSendError(error);
@@ -202,12 +236,7 @@ export class TelegramAdapter implements ChannelAdapter {
     const { config } = this.options;
     if (config.telegramMode !== "webhook") return;
     const secret = config.TELEGRAM_WEBHOOK_SECRET!;
-    const callback = webhookCallback(this.bot, "fastify", {
-      secretToken: secret,
-      // Telegram re-sends an update whose webhook call is slow; answer in time and let the turn go on.
-      onTimeout: "return",
-      timeoutMilliseconds: this.options.webhookTimeoutMs ?? 8_000,
-    });
+    const timeoutMs = this.options.webhookTimeoutMs ?? 8_000;
     app.post(
       TELEGRAM_WEBHOOK_PATH,
       {
@@ -223,10 +252,33 @@ export class TelegramAdapter implements ChannelAdapter {
         if (!updateSchema.safeParse(request.body).success) {
           return reply.code(400).send({ ok: false, error: "malformed update" });
         }
-        await callback(request, reply);
-        return reply;
+        const outcome = await this.handleWebhookUpdate(request.body as Update, timeoutMs);
+        // 200 only when the update is answered (or was before, or is not for us): anything else makes
+        // Telegram deliver it again, and the ledger keeps that from answering twice.
+        if (outcome === "done" || outcome === "duplicate" || outcome === "ignored") return reply.code(200).send({ ok: true });
+        return reply.code(503).send({ ok: false, error: outcome === "busy" ? "in progress" : "try again" });
       },
     );
+  }
+
+  private async handleWebhookUpdate(update: Update, timeoutMs: number): Promise<Outcome | "timeout"> {
+    if (!this.bot.isInited()) await this.bot.init();
+    const work = this.bot.handleUpdate(update).then(
+      () => this.outcomes.get(update) ?? "retry",
+      (error: unknown) => {
+        this.log.error({ err: error }, "telegram update failed");
+        return "retry" as const;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async start(): Promise<void> {

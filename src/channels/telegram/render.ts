@@ -86,6 +86,11 @@ export function splitText(text: string, limit = TEXT_LIMIT): string[] {
 export interface RenderOptions {
   /** In groups: answer as a reply to this message id. */
   replyTo?: number | undefined;
+  /**
+   * Asked before each platform message (numbered from 0): false skips it (it went out in an earlier run of
+   * the same turn). `release` is told when the send of a claimed message failed.
+   */
+  once?: { claim(n: number): Promise<boolean>; release(n: number): Promise<void> } | undefined;
 }
 
 /** Sends the replies in order through `api`; returns the id of the last message sent. */
@@ -104,6 +109,19 @@ export async function sendReplies(
     replyParameters = undefined; // only the first message of the answer quotes the question
     return extra;
   };
+  let counter = 0;
+  const guarded = async <T>(send: () => Promise<T>): Promise<T | undefined> => {
+    const n = counter++;
+    const once = options.once;
+    if (!once) return send();
+    if (!(await once.claim(n))) return undefined;
+    try {
+      return await send();
+    } catch (error) {
+      await once.release(n);
+      throw error;
+    }
+  };
 
   for (const reply of replies) {
     const keyboard = inlineKeyboard(reply.buttons);
@@ -121,12 +139,13 @@ export async function sendReplies(
         caption = texts[0]!;
         rest = [];
       }
-      const photo = await api.sendPhoto(chatId, new InputFile(reply.image.png, "image.png"), {
+      const extra = {
         ...(caption ? { caption } : {}),
         ...(rest.length === 0 && keyboard ? { reply_markup: keyboard } : {}),
         ...common(),
-      });
-      lastId = photo.message_id;
+      };
+      const photo = await guarded(() => api.sendPhoto(chatId, new InputFile(reply.image!.png, "image.png"), extra));
+      if (photo) lastId = photo.message_id;
       texts = rest;
       if (texts.length === 0) continue;
     }
@@ -136,11 +155,12 @@ export async function sendReplies(
     }
     for (const [i, text] of texts.entries()) {
       const last = i === texts.length - 1;
-      const message = await api.sendMessage(chatId, text, {
+      const extra = {
         ...(last && keyboard ? { reply_markup: keyboard } : {}),
         ...common(),
-      });
-      lastId = message.message_id;
+      };
+      const message = await guarded(() => api.sendMessage(chatId, text, extra));
+      if (message) lastId = message.message_id;
     }
   }
   return lastId;

@@ -2,6 +2,8 @@
 // Webhook mode (POST /webhooks/zalo, X-Bot-Api-Secret-Token checked) or long polling (getUpdates).
 // Zalo has no buttons: options are numbered lines, and a reply "1", "2"… is turned back into the
 // button's payload (the options of the last answer are kept per chat in Redis).
+// At least once in, at most once out (../ledger.ts): an event is leased while its turn runs and marked done
+// only after the answer went out; each answer message is claimed before it is sent.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -10,6 +12,7 @@ import { z } from "zod";
 import type { Config } from "../../config/env.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { maskId } from "../../privacy/redact.ts";
+import { UpdateLedger } from "../ledger.ts";
 import { RateLimitedError, UnreachableError, type ChannelAdapter, type ChannelDeps, type Core, type Reply, type SentMessage } from "../../core/ports.ts";
 import {
   isTransientZaloError,
@@ -45,12 +48,14 @@ export interface ZaloAdapterOptions {
   /** Prefix of the Redis keys. */
   keyPrefix?: string;
   dedupTtlSec?: number;
+  /** "In progress" lease of an event: a re-delivery after this long is answered again. */
+  leaseMs?: number;
   optionsTtlSec?: number;
   /** Used for RateLimitedError when the platform does not say how long to wait. */
   defaultRetryAfterSec?: number;
 }
 
-type Outcome = "done" | "duplicate" | "ignored" | "retry";
+type Outcome = "done" | "duplicate" | "ignored" | "retry" | "busy";
 
 const optionsSchema = z.array(z.string());
 
@@ -81,7 +86,8 @@ export class ZaloAdapter implements ChannelAdapter {
   private readonly core: Core;
   private readonly redis: Redis;
   private readonly log: Logger;
-  private readonly opts: Required<Omit<ZaloAdapterOptions, "client">>;
+  private readonly opts: Required<Omit<ZaloAdapterOptions, "client" | "leaseMs">>;
+  private readonly ledger: UpdateLedger;
   private polling: Promise<void> | undefined;
   private abort = new AbortController();
   private stopping = false;
@@ -100,6 +106,14 @@ export class ZaloAdapter implements ChannelAdapter {
       optionsTtlSec: options.optionsTtlSec ?? 86_400,
       defaultRetryAfterSec: options.defaultRetryAfterSec ?? 1,
     };
+    this.ledger = new UpdateLedger({
+      redis: deps.redis,
+      prisma: deps.core.services.prisma,
+      log: this.log,
+      prefix: `${this.opts.keyPrefix}:update:`,
+      doneTtlSec: this.opts.dedupTtlSec,
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    });
     this.client = new ZaloClient({
       ...options.client,
       token: deps.config.ZALO_BOT_TOKEN,
@@ -139,7 +153,9 @@ export class ZaloAdapter implements ChannelAdapter {
         }
         const outcome = await this.accept(parsed.data, "webhook");
         // 200 only once the message is handled (or known to be a duplicate / not for us).
-        if (outcome === "retry") return reply.code(503).send({ ok: false, error: "try again" });
+        if (outcome === "retry" || outcome === "busy") {
+          return reply.code(503).send({ ok: false, error: outcome === "busy" ? "in progress" : "try again" });
+        }
         return reply.code(200).send({ ok: true });
       },
     );
@@ -225,21 +241,26 @@ export class ZaloAdapter implements ChannelAdapter {
     }
     if (message.from.is_bot) return "ignored";
 
-    const dedupKey = this.key("seen", update.event_name, message.message_id);
+    const id = `${update.event_name}:${message.message_id}`;
+    let begun;
     try {
-      const claimed = await this.redis.set(dedupKey, "1", "EX", this.opts.dedupTtlSec, "NX");
-      if (claimed === null) {
-        this.log.debug({ event: update.event_name }, "Zalo re-delivery ignored");
-        return "duplicate";
-      }
+      // Polling has no re-delivery to wait for: a lease left by a crashed run is waited out.
+      begun = source === "polling" ? await this.ledger.beginOrWait(id, undefined, this.abort.signal) : await this.ledger.begin(id);
     } catch (error) {
+      // Neither Redis nor the database answers: never process unchecked; the webhook asks for a re-delivery.
       this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "Zalo: de-duplication unavailable");
-      // Webhook: let the platform re-deliver later. Polling has no re-delivery: handle it anyway.
-      if (source === "webhook") return "retry";
+      return "retry";
+    }
+    if (begun !== "new") {
+      this.log.debug({ event: update.event_name, state: begun }, "Zalo re-delivery: already answered or in progress");
+      return begun === "done" ? "duplicate" : "busy";
     }
 
     try {
-      await this.handleMessage(update.event_name, message);
+      await this.handleMessage(update.event_name, message, id);
+      await this.ledger.finish(id).catch((error: unknown) =>
+        this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "Zalo: could not mark the event done"),
+      );
       return "done";
     } catch (error) {
       const transient = isTransientZaloError(error);
@@ -247,14 +268,17 @@ export class ZaloAdapter implements ChannelAdapter {
         { err: error instanceof Error ? error.message : String(error), chat: maskId(message.chat.id), transient },
         "Zalo: could not deliver the answer",
       );
-      if (!transient) return "done";
+      if (!transient) {
+        await this.ledger.finish(id).catch(() => undefined);
+        return "done";
+      }
       // Forget the event so that a re-delivery gets another chance.
-      await this.redis.del(dedupKey).catch(() => undefined);
+      await this.ledger.abandon(id).catch(() => undefined);
       return "retry";
     }
   }
 
-  private async handleMessage(event: string, message: ZaloMessage): Promise<void> {
+  private async handleMessage(event: string, message: ZaloMessage, ledgerId: string): Promise<void> {
     const chatId = message.chat.id;
     // Only text is read; images, stickers, voice and unsupported messages get the core's
     // "please type your question" (the pipeline answers emptyMessage to a turn without text).
@@ -275,7 +299,7 @@ export class ZaloAdapter implements ChannelAdapter {
       receivedAt: receivedAt(message.date),
       messageRef: message.message_id,
     });
-    await this.deliver(chatId, result.replies, "turn");
+    await this.deliver(chatId, result.replies, "turn", undefined, ledgerId);
   }
 
   // ── Numbered options ─────────────────────────────────────────────────────────────────────────
@@ -307,15 +331,28 @@ export class ZaloAdapter implements ChannelAdapter {
 
   // ── Sending ──────────────────────────────────────────────────────────────────────────────────
 
-  private async deliver(chatId: string, replies: Reply[], mode: "turn" | "send", call?: CallOptions): Promise<SentMessage> {
+  private async deliver(
+    chatId: string,
+    replies: Reply[],
+    mode: "turn" | "send",
+    call?: CallOptions,
+    /** A turn's update: each message is claimed first, so a re-run of the turn sends none twice. */
+    ledgerId?: string,
+  ): Promise<SentMessage> {
     const hint = this.core.services.messages["zaloChooseByNumber"] ?? DEFAULT_OPTIONS_HINT;
     const rendered = renderReplies(replies, hint);
     // Stored before sending, so that a quick "1" already finds them.
     await this.rememberOptions(chatId, rendered.options, mode);
     let messageRef: string | undefined;
-    for (const text of rendered.messages) {
-      const sent = await this.client.sendMessage({ chat_id: chatId, text }, call);
-      messageRef = sent.message_id ?? messageRef;
+    for (const [n, text] of rendered.messages.entries()) {
+      if (ledgerId && !(await this.ledger.claimReply(ledgerId, n))) continue;
+      try {
+        const sent = await this.client.sendMessage({ chat_id: chatId, text }, call);
+        messageRef = sent.message_id ?? messageRef;
+      } catch (error) {
+        if (ledgerId) await this.ledger.releaseReply(ledgerId, n);
+        throw error;
+      }
     }
     return { messageRef };
   }
