@@ -170,6 +170,15 @@ export function smalltalkKind(text: string, lex: ConversationLexicon): Smalltalk
 export function detectAddress(text: string, lex: ConversationLexicon): string | null {
   const typed = text.normalize("NFC").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   const all = typed.map(foldDiacritics);
+  // Typed without any diacritics, only the unmistakable "cho bac hoi" / "giup co voi" shape counts
+  // (a bare "co" is usually "có", a bare "anh" may be "ảnh").
+  if (typed.every((w, i) => w === all[i])) {
+    for (let i = 1; i + 1 < all.length; i++) {
+      const form = BARE_FORMS[all[i]!];
+      if (form && ["cho", "giup", "chi", "huong dan"].includes(all[i - 1]!) && ["hoi", "voi", "xem"].includes(all[i + 1]!)) return form;
+    }
+    return null;
+  }
   for (let i = 0; i < all.length; i++) {
     const w = typed[i]!;
     if (!lex.address.forms.has(w)) continue;
@@ -188,6 +197,9 @@ export function detectAddress(text: string, lex: ConversationLexicon): string | 
 }
 
 // "bạn" the pronoun; not "bạn bè", "bạn đời", "bạn học"… (a friend is a friend whoever is asking).
+/** Forms of address typed without diacritics, in the "cho bac hoi" shape only. */
+const BARE_FORMS: Record<string, string> = { bac: "bác", co: "cô", chu: "chú", ong: "ông", anh: "anh", chi: "chị" };
+
 const BAN = /(^|[^\p{L}\p{N}])([Bb])ạn(?![\p{L}\p{N}])(?!\s+(?:bè|đời|gái|trai|học|thân|cùng)(?![\p{L}\p{N}]))/gu;
 
 /** "Bạn mang thẻ…" → "Bác mang thẻ…": the person's own form of address in place of "bạn". */

@@ -69,11 +69,13 @@ describe("forms of address", () => {
     expect(detectAddress("cho bác hỏi làm thẻ ở đâu", lex)).toBe("bác");
     expect(detectAddress("Cô muốn đổi số điện thoại", lex)).toBe("cô");
     expect(detectAddress("cháu ơi chú không biết kích hoạt", lex)).toBe("chú");
+    expect(detectAddress("chau oi cho bac hoi lam the o dau", lex)).toBe("bác");
   });
 
   it("ignores someone else and words that only look like a form without diacritics", () => {
     expect(detectAddress("bà nội em 80 tuổi làm thẻ ở đâu", lex)).toBeNull();
     expect(detectAddress("co muon lam the", lex)).toBeNull(); // "có", not "cô"
+    expect(detectAddress("anh co can chup lai khong", lex)).toBeNull();
     expect(detectAddress("ảnh có cần chụp lại không", lex)).toBeNull();
     expect(detectAddress("mẹ tôi quên mật khẩu", lex)).toBeNull();
   });
