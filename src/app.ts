@@ -18,10 +18,12 @@ import { registerIndicatorCommands } from "./features/indicators/commands.ts";
 import { indicatorsApi } from "./features/indicators/api.ts";
 import { registerHandoff, startHandoff } from "./features/handoff.ts";
 import { broadcastApi, configRates, registerBroadcastCommands, startBroadcasts } from "./features/broadcast/index.ts";
-import { startMaintenance } from "./features/maintenance.ts";
+import { MAINTENANCE_QUEUE, startMaintenance } from "./features/maintenance.ts";
 import { registerTaskCommands } from "./features/tasks/commands.ts";
 import { registerReminderCommands } from "./features/reminders/commands.ts";
 import { startReminders } from "./features/reminders/runtime.ts";
+import { REMINDER_QUEUE } from "./features/reminders/service.ts";
+import { BROADCAST_QUEUE } from "./features/broadcast/service.ts";
 import { bullBoard } from "./http/bull-board.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { adminApi } from "./http/admin-api.ts";
@@ -30,7 +32,8 @@ import { createLogger, type Logger } from "./logging/logger.ts";
 import { createQueueSet, type QueueSet } from "./queue/queues.ts";
 import { createRedis, redisReady, startRedis, type RedisHandle } from "./queue/redis.ts";
 import { createChannels } from "./channels/index.ts";
-import { Outbox } from "./outbox/outbox.ts";
+import { channelRegistry, type ChannelRegistry } from "./channels/registry.ts";
+import { Outbox, outboxQueueName } from "./outbox/outbox.ts";
 import type { ChannelAdapter } from "./channels/types.ts";
 import type { ChannelName } from "./core/types.ts";
 import path from "node:path";
@@ -52,6 +55,8 @@ export function createCore(deps: {
   queues?: QueueSet;
   /** Matcher thresholds other than the calibrated ones (tests of the answer policy). */
   faqOptions?: MatcherOptions;
+  /** The channels there are; default: the app's registry (tests add a fake channel). */
+  registry?: ChannelRegistry;
 }): Core {
   const counter = deps.counter ?? new MemoryWindowCounter();
   const services: CoreServices = {
@@ -59,6 +64,7 @@ export function createCore(deps: {
     prisma: deps.db.prisma,
     messages: loadMessages(),
     log: deps.log,
+    registry: deps.registry ?? channelRegistry,
     counter,
     ...(deps.outbox ? { outbox: deps.outbox } : {}),
     ...(deps.queues ? { queues: deps.queues } : {}),
@@ -133,12 +139,12 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       prisma: db.prisma,
       log,
       channels: channelMap,
-      rates: { telegram: { perSecond: config.TELEGRAM_SEND_PER_SECOND }, zalo: { perSecond: config.ZALO_SEND_PER_SECOND } },
+      rates: Object.fromEntries(Object.entries(config.sendRates).map(([channel, perSecond]) => [channel, { perSecond }])),
     });
     const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis), outbox, queues });
     await startMaintenance(queues, { prisma: db.prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
 
-    const channels = createChannels({ config, core, queues, log });
+    const channels = await createChannels({ config, core, queues, log });
     for (const channel of channels) channelMap.set(channel.name, channel);
     const metrics = createMetrics();
     const http = await buildHttpServer({
@@ -152,7 +158,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
         adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, [indicatorsApi, broadcastApi({ queues, outbox, rates: configRates(config) })]),
-        bullBoard(config.ADMIN_API_TOKEN, queues, ["reminders", "maintenance", "broadcast", ...channels.map((c) => `outbox-${c.name}`)]),
+        bullBoard(config.ADMIN_API_TOKEN, queues, [REMINDER_QUEUE, MAINTENANCE_QUEUE, BROADCAST_QUEUE, ...channels.map((c) => outboxQueueName(c.name))]),
       ],
     });
     // Registered last so it runs first: stop taking requests before anything else closes.

@@ -1,5 +1,7 @@
 // Operator commands for roles: invite, grant, revoke, audit.
-import type { ChannelName, RoleName } from "../core/types.ts";
+import { channelRegistry } from "../channels/registry.ts";
+import { orList } from "../core/text.ts";
+import type { RoleName } from "../core/types.ts";
 import { createInvite, grantRole, personForAccount, revokeRole } from "../features/access/service.ts";
 import { formatVietnamTime } from "../features/access/commands.ts";
 import { recentAudit } from "../security/audit.ts";
@@ -7,7 +9,7 @@ import { requireOption, UsageError, type ParsedArgs } from "./args.ts";
 import type { AdminCommand, AdminContext } from "./types.ts";
 
 const roles: Record<string, RoleName> = { officer: "OFFICER", supervisor: "SUPERVISOR", admin: "ADMIN" };
-const channels: readonly ChannelName[] = ["telegram", "zalo", "cli"];
+const channels = channelRegistry.names;
 const operator = { personId: null, label: "cli:admin" };
 
 function roleOption(args: ParsedArgs, required = true): RoleName | undefined {
@@ -27,8 +29,8 @@ async function unitOption(ctx: AdminContext, required = true): Promise<string | 
 }
 
 async function accountOption(ctx: AdminContext): Promise<number> {
-  const channel = requireOption(ctx.args, "channel") as ChannelName;
-  if (!channels.includes(channel)) throw new UsageError("--channel must be telegram, zalo or cli");
+  const channel = requireOption(ctx.args, "channel");
+  if (!channelRegistry.has(channel)) throw new UsageError(`--channel must be ${orList(channels)}`);
   return personForAccount(ctx.db.prisma, channel, requireOption(ctx.args, "user"));
 }
 
@@ -60,7 +62,7 @@ export const accessCommands: AdminCommand[] = [
   },
   {
     name: "grant",
-    usage: "grant --channel telegram|zalo|cli --user ID --role R --unit CODE",
+    usage: `grant --channel ${channels.join("|")} --user ID --role R --unit CODE`,
     summary: "give a chat account a role on a unit",
     run: usageErrors(async (ctx) => {
       const role = roleOption(ctx.args)!;

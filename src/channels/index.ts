@@ -1,19 +1,35 @@
-// Builds the adapters of the channels whose tokens are set.
-import type { ChannelAdapter, ChannelDeps } from "../core/ports.ts";
-import { createTelegramAdapter } from "./telegram/index.ts";
-import { createZaloAdapter } from "./zalo/adapter.ts";
+// Builds the adapters of the channels that are on: every registry entry with a loader whose `enabledBy`
+// setting (its token) is set. Adapter modules are imported only then, so a channel that is off costs nothing.
+import type { Config } from "../config/env.ts";
+import type { ChannelAdapter, ChannelDeps, ChannelFactory } from "../core/ports.ts";
+import { CHANNEL_SPECS, channelRegistry, type ChannelRegistry } from "./registry.ts";
 
 export type { ChannelDeps };
 
-export function createChannels(deps: ChannelDeps): ChannelAdapter[] {
+// Compile-time check: every loader in CHANNEL_SPECS resolves to a module whose createAdapter is a ChannelFactory.
+type LoadedFactory = Awaited<ReturnType<Extract<(typeof CHANNEL_SPECS)[number], { load: unknown }>["load"]>>["createAdapter"];
+const factoriesAreChannelFactories: LoadedFactory extends ChannelFactory ? true : never = true;
+void factoriesAreChannelFactories;
+
+/** Whether a channel's adapter should start: it has one, and the setting that turns it on is set. */
+export function channelEnabled(config: Config, spec: ChannelRegistry["specs"][number]): boolean {
+  if (!spec.load) return false;
+  if (!spec.enabledBy) return true;
+  const value = (config as unknown as Record<string, unknown>)[spec.enabledBy];
+  return typeof value === "string" && value.length > 0;
+}
+
+export async function createChannels(deps: ChannelDeps, registry: ChannelRegistry = channelRegistry): Promise<ChannelAdapter[]> {
   const adapters: ChannelAdapter[] = [];
-  if (deps.config.TELEGRAM_BOT_TOKEN) adapters.push(createTelegramAdapter(deps));
-  if (deps.config.ZALO_BOT_TOKEN) adapters.push(createZaloAdapter(deps));
-  for (const [name, token, variable] of [
-    ["Telegram", deps.config.TELEGRAM_BOT_TOKEN, "TELEGRAM_BOT_TOKEN"],
-    ["Zalo", deps.config.ZALO_BOT_TOKEN, "ZALO_BOT_TOKEN"],
-  ] as const) {
-    if (!token) deps.log.info(`${name} channel is off (set ${variable} to turn it on)`);
+  for (const spec of registry.specs) {
+    if (!spec.load) continue;
+    if (!channelEnabled(deps.config, spec)) {
+      deps.log.info(`${spec.label} channel is off (set ${spec.enabledBy} to turn it on)`);
+      continue;
+    }
+    // Checked above for the registry's own entries; a test's fake entry brings its own factory.
+    const { createAdapter } = (await spec.load()) as { createAdapter: ChannelFactory };
+    adapters.push(createAdapter(deps));
   }
   return adapters;
 }

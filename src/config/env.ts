@@ -2,6 +2,7 @@
 // A bad or missing value stops start-up with one line naming the variable and what it expects.
 import path from "node:path";
 import { z } from "zod";
+import { CHANNEL_SPECS, rateVariable, type ChannelName } from "../channels/registry.ts";
 import { parsePeriods } from "../core/time.ts";
 
 const optionalString = z
@@ -69,8 +70,6 @@ export const envSchema = z.object({
   ZALO_WEBHOOK_SECRET: secret,
   ZALO_MODE: z.enum(["webhook", "polling"], { message: "expected webhook or polling" }).optional(),
 
-  TELEGRAM_SEND_PER_SECOND: intInRange(1, 1000, 25),
-  ZALO_SEND_PER_SECOND: intInRange(1, 1000, 10),
   ADMIN_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
     message: "expected at least 24 characters",
   }),
@@ -116,11 +115,19 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** `<NAME>_SEND_PER_SECOND` of every sendable channel in the registry: its outbox rate (messages per second). */
+const sendRateSchema = z.object(
+  Object.fromEntries(CHANNEL_SPECS.flatMap((s) => ("defaultRate" in s ? [[rateVariable(s), intInRange(1, 1000, s.defaultRate)]] : []))),
+);
+const settingsSchema = envSchema.extend(sendRateSchema.shape);
+
 export interface Config extends Env {
   /** Absolute DATA_DIR. */
   dataDir: string;
   telegramMode: "webhook" | "polling";
   zaloMode: "webhook" | "polling";
+  /** Outbox rate of each sendable channel, from its `<NAME>_SEND_PER_SECOND` (or the registry's default). */
+  sendRates: Record<ChannelName, number>;
 }
 
 export class ConfigError extends Error {
@@ -129,7 +136,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws a ConfigError whose message is one line per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join(".") || "environment";
@@ -140,13 +147,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     });
     throw new ConfigError(lines.join("\n"));
   }
-  const e = parsed.data;
+  const e = parsed.data as Env & Record<string, unknown>;
   const mode = (explicit: "webhook" | "polling" | undefined) => explicit ?? (e.PUBLIC_URL ? "webhook" : "polling");
   const config: Config = {
     ...e,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     telegramMode: mode(e.TELEGRAM_MODE),
     zaloMode: mode(e.ZALO_MODE),
+    sendRates: Object.fromEntries(CHANNEL_SPECS.flatMap((s) => ("defaultRate" in s ? [[s.name, e[rateVariable(s)] as number]] : []))) as Record<ChannelName, number>,
   };
   const problems: string[] = [];
   if (config.TELEGRAM_BOT_TOKEN && config.telegramMode === "webhook" && !config.TELEGRAM_WEBHOOK_SECRET) {

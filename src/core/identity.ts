@@ -1,16 +1,20 @@
 // Finds (or creates) the person behind a channel account, with their active roles.
+import { channelRegistry, type ChannelEnum, type ChannelRegistry } from "../channels/registry.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Actor, ChannelName, IncomingMessage, RoleName } from "./types.ts";
 
-export const channelEnum = { telegram: "TELEGRAM", zalo: "ZALO", cli: "CLI" } as const;
-export type ChannelEnum = (typeof channelEnum)[ChannelName];
+export type { ChannelEnum };
 
+/** Channel name → Prisma enum value, for the app's registry (features with a turn use ctx.services.registry). */
+export const channelEnum = Object.fromEntries(channelRegistry.specs.map((s) => [s.name, s.enumValue])) as Record<ChannelName, ChannelEnum>;
+
+/** Prisma enum value → channel name, for the app's registry. */
 export function channelName(value: ChannelEnum): ChannelName {
-  return value.toLowerCase() as ChannelName;
+  return channelRegistry.fromEnum(value);
 }
 
-export async function resolveActor(prisma: PrismaClient, message: IncomingMessage): Promise<Actor> {
-  const channel = channelEnum[message.channel];
+export async function resolveActor(prisma: PrismaClient, message: IncomingMessage, registry: ChannelRegistry = channelRegistry): Promise<Actor> {
+  const channel = registry.toEnum(message.channel);
   const where = { channel_externalUserId: { channel, externalUserId: message.userId } };
   const existing = await prisma.channelIdentity.findUnique({
     where,
@@ -45,6 +49,6 @@ export async function resolveActor(prisma: PrismaClient, message: IncomingMessag
     return { personId: created.personId, identityId: created.id, roles: [], isNew: true };
   } catch (error) {
     if ((error as { code?: string }).code !== "P2002") throw error;
-    return resolveActor(prisma, message);
+    return resolveActor(prisma, message, registry);
   }
 }

@@ -3,16 +3,18 @@
 // an adapter may use. Channel adapters, the outbox and features import these from here, never from the
 // composition root (app.ts).
 //
-// This module only imports types from leaves (config, logging, queue, messages, the generated client):
-// nothing it imports may import it back.
+// This module only imports types from leaves (the channel registry, config, logging, queue, messages, the
+// generated client): nothing it imports may import it back.
 import type { FastifyInstance } from "fastify";
+import type { ChannelName } from "../channels/registry.ts";
 import type { Config } from "../config/env.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
 import type { Messages } from "./messages.ts";
 
-export type ChannelName = "telegram" | "zalo" | "cli";
+/** A name from the channel registry (channels/registry.ts). */
+export type { ChannelName };
 
 // ───────────────────────────── a turn, as a channel sees it ─────────────────────────────
 
@@ -122,6 +124,9 @@ export interface ChannelDeps {
   queues: QueueSet;
   log: Logger;
 }
+
+/** What each adapter module exports as `createAdapter` (loaded lazily by the channel registry). */
+export type ChannelFactory = (deps: ChannelDeps) => ChannelAdapter;
 
 // ───────────────────────────── the outbox, as features see it ─────────────────────────────
 

@@ -15,3 +15,8 @@ export function foldDiacritics(text: string): string {
   foldCache.set(text, folded);
   return folded;
 }
+
+/** "a", "a or b", "a, b or c" (for usage and validation messages). */
+export function orList(words: readonly string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}

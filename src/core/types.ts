@@ -1,5 +1,6 @@
 // The vocabulary of a turn inside the core: who is talking, the services a handler may use, the context it
 // gets. What crosses layers (messages, replies, adapters, the outbox) is in ports.ts and re-exported here.
+import type { ChannelRegistry } from "../channels/registry.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Config } from "../config/env.ts";
@@ -32,6 +33,8 @@ export interface CoreServices {
   prisma: PrismaClient;
   messages: Messages;
   log: Logger;
+  /** The channels there are (channels/registry.ts; tests may add a fake one). */
+  registry: ChannelRegistry;
   /** Shared counters (Redis in the app, memory in the CLI) for limits such as code guesses. */
   counter: WindowCounter;
   /** Sends outside a turn; absent in the one-shot CLI (no Redis there). */

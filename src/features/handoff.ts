@@ -3,7 +3,7 @@
 // (or /traloi), the answer goes back on the citizen's own channel, /dong closes the ticket. A ticket left
 // unanswered for HANDOFF_ESCALATE_AFTER_MINUTES of working time is escalated to the unit above.
 import type { Job } from "bullmq";
-import { channelEnum, channelName } from "../core/identity.ts";
+import { channelRegistry, type ChannelRegistry } from "../channels/registry.ts";
 import { fill } from "../core/messages.ts";
 import type { Router } from "../core/router.ts";
 import { addWorkingMinutes, parsePeriods } from "../core/time.ts";
@@ -52,25 +52,25 @@ interface Recipient {
   chatId: string;
 }
 
-/** Officer groups bound to the unit; else officers and supervisors holding a role on it directly. */
-async function recipientsOf(prisma: PrismaClient, unitCode: string): Promise<Recipient[]> {
+/** Officer groups bound to the unit; else officers and supervisors holding a role on it directly (on a sendable channel). */
+async function recipientsOf(prisma: PrismaClient, registry: ChannelRegistry, unitCode: string): Promise<Recipient[]> {
   const groups = await prisma.officerGroup.findMany({ where: { unitCode } });
-  if (groups.length) return groups.map((g) => ({ channel: channelName(g.channel), chatId: g.chatId }));
+  if (groups.length) return groups.map((g) => ({ channel: registry.fromEnum(g.channel), chatId: g.chatId }));
   const identities = await prisma.channelIdentity.findMany({
     where: {
       unreachableAt: null,
-      channel: { not: "CLI" },
+      channel: { in: registry.sendable.map((c) => registry.toEnum(c)) },
       person: { roles: { some: { unitCode, revokedAt: null, role: { in: ["OFFICER", "SUPERVISOR"] } } } },
     },
   });
-  return identities.map((i) => ({ channel: channelName(i.channel), chatId: i.chatId }));
+  return identities.map((i) => ({ channel: registry.fromEnum(i.channel), chatId: i.chatId }));
 }
 
 /** Walks up from the unit until someone can receive the question. */
-async function nearestRecipients(prisma: PrismaClient, unitCode: string): Promise<{ unitCode: string; recipients: Recipient[] }> {
+async function nearestRecipients(prisma: PrismaClient, registry: ChannelRegistry, unitCode: string): Promise<{ unitCode: string; recipients: Recipient[] }> {
   let code: string | null = unitCode;
   while (code) {
-    const recipients = await recipientsOf(prisma, code);
+    const recipients = await recipientsOf(prisma, registry, code);
     if (recipients.length) return { unitCode: code, recipients };
     code = (await prisma.adminUnit.findUnique({ where: { code }, select: { parentCode: true } }))?.parentCode ?? null;
   }
@@ -97,7 +97,7 @@ async function openTicket(ctx: TurnContext, unitCode: string, question: string):
   const { prisma, messages: m, outbox, queues } = ctx.services;
   const unit = await prisma.adminUnit.findUniqueOrThrow({ where: { code: unitCode } });
   if (!outbox) return [{ text: m.handoffUnavailable }];
-  const target = await nearestRecipients(prisma, unitCode);
+  const target = await nearestRecipients(prisma, ctx.services.registry, unitCode);
   if (target.recipients.length === 0) return [{ text: fill(m.handoffNoOfficer, { unit: unit.name }) }];
   const ticket = await prisma.handoffTicket.create({
     data: {
@@ -105,7 +105,7 @@ async function openTicket(ctx: TurnContext, unitCode: string, question: string):
       citizenIdentityId: ctx.actor.identityId,
       unitCode,
       question,
-      messages: { create: { direction: "IN", text: question, channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId } },
+      messages: { create: { direction: "IN", text: question, channel: ctx.services.registry.toEnum(ctx.message.channel), chatId: ctx.message.chatId } },
     },
   });
   await outbox.enqueue(
@@ -160,12 +160,12 @@ async function relayAnswer(ctx: TurnContext, ticketId: number, answer: string): 
   if (!ctx.services.outbox) return [{ text: m.handoffUnavailable }];
   const citizen = await ctx.services.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
   const reply = await ctx.services.prisma.handoffMessage.create({
-    data: { ticketId, direction: "OUT", text: answer, channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId },
+    data: { ticketId, direction: "OUT", text: answer, channel: ctx.services.registry.toEnum(ctx.message.channel), chatId: ctx.message.chatId },
   });
   await ctx.services.outbox.enqueue([
     {
       key: `handoff-answer-${ticketId}-${reply.id}`,
-      channel: channelName(citizen.channel),
+      channel: ctx.services.registry.fromEnum(citizen.channel),
       chatId: citizen.chatId,
       replies: [{ text: fill(m.handoffAnswer, { id: ticketId, unit: ticket.unit.name, answer }), buttons: [[askOfficerButton]] }],
       kind: "handoff-answer",
@@ -245,7 +245,7 @@ export function registerHandoff(router: Router): void {
     async run(ctx) {
       if (!ctx.message.replyToRef || !ctx.text || ctx.text.startsWith("/")) return null;
       const forwarded = await ctx.services.prisma.handoffMessage.findFirst({
-        where: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId, forwardRef: ctx.message.replyToRef },
+        where: { channel: ctx.services.registry.toEnum(ctx.message.channel), chatId: ctx.message.chatId, forwardRef: ctx.message.replyToRef },
       });
       if (!forwarded) return null;
       return relayAnswer(ctx, forwarded.ticketId, ctx.text);
@@ -284,7 +284,7 @@ export function registerHandoff(router: Router): void {
       await ctx.services.outbox?.enqueue([
         {
           key: `handoff-closed-${id}`,
-          channel: channelName(citizen.channel),
+          channel: ctx.services.registry.fromEnum(citizen.channel),
           chatId: citizen.chatId,
           replies: [{ text: fill(m.handoffClosedCitizen, { id }), buttons: [[askOfficerButton]] }],
           kind: "handoff-closed",
@@ -308,8 +308,8 @@ export function registerHandoff(router: Router): void {
       // Private chats are already reached through the officer's own identity.
       if (!ctx.message.isGroup) return [{ text: m.handoffGroupUsage }];
       const bound = await ctx.services.prisma.officerGroup.upsert({
-        where: { channel_chatId: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId } },
-        create: { channel: channelEnum[ctx.message.channel], chatId: ctx.message.chatId, unitCode: unit.code, createdBy: actorLabel(ctx) },
+        where: { channel_chatId: { channel: ctx.services.registry.toEnum(ctx.message.channel), chatId: ctx.message.chatId } },
+        create: { channel: ctx.services.registry.toEnum(ctx.message.channel), chatId: ctx.message.chatId, unitCode: unit.code, createdBy: actorLabel(ctx) },
         update: { unitCode: unit.code },
         include: { unit: true },
       });
@@ -320,24 +320,34 @@ export function registerHandoff(router: Router): void {
 }
 
 /** Records where forwarded copies landed (so replies find their ticket) and runs escalations. */
-export function startHandoff(deps: { queues: QueueSet; prisma: PrismaClient; outbox: Outbox; config: Config; log: Logger; messages: TurnContext["services"]["messages"] }): void {
+export function startHandoff(deps: {
+  queues: QueueSet;
+  prisma: PrismaClient;
+  outbox: Outbox;
+  config: Config;
+  log: Logger;
+  messages: TurnContext["services"]["messages"];
+  /** The channels there are (default: the app's registry). */
+  registry?: ChannelRegistry;
+}): void {
   const { prisma, outbox, messages: m } = deps;
+  const registry = deps.registry ?? channelRegistry;
   outbox.onOutcome("handoff-forward", async (message, outcome) => {
     if (outcome.status !== "sent" || !outcome.messageRef) return;
     const ticketId = Number(message.ref?.ticketId);
     const exists = await prisma.handoffMessage.findFirst({
-      where: { ticketId, channel: channelEnum[message.channel], chatId: message.chatId, forwardRef: outcome.messageRef },
+      where: { ticketId, channel: registry.toEnum(message.channel), chatId: message.chatId, forwardRef: outcome.messageRef },
     });
     if (!exists) {
       await prisma.handoffMessage.create({
-        data: { ticketId, direction: "OUT", text: "[chuyển tiếp]", channel: channelEnum[message.channel], chatId: message.chatId, forwardRef: outcome.messageRef },
+        data: { ticketId, direction: "OUT", text: "[chuyển tiếp]", channel: registry.toEnum(message.channel), chatId: message.chatId, forwardRef: outcome.messageRef },
       });
     }
   });
   deps.queues.worker(HANDOFF_QUEUE, async (job: Job<{ ticketId: number }>) => {
     const ticket = await prisma.handoffTicket.findUnique({ where: { id: job.data.ticketId }, include: { unit: true } });
     if (!ticket || ticket.status !== "OPEN" || !ticket.unit.parentCode) return "nothing-to-do";
-    const target = await nearestRecipients(prisma, ticket.unit.parentCode);
+    const target = await nearestRecipients(prisma, registry, ticket.unit.parentCode);
     await prisma.handoffTicket.update({ where: { id: ticket.id }, data: { status: "ESCALATED", escalatedAt: new Date() } });
     if (target.recipients.length) {
       const text = fill(m.handoffEscalated, {

@@ -14,7 +14,7 @@
 //   `remove()` takes queued messages off the queues so that skipping them does not use the channel's rate.
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { channelEnum } from "../core/identity.ts";
+import { channelRegistry, type ChannelRegistry } from "../channels/registry.ts";
 import {
   RateLimitedError,
   UnreachableError,
@@ -56,6 +56,8 @@ export interface OutboxOptions {
   log: Logger;
   channels: Map<ChannelName, ChannelAdapter>;
   rates: Partial<Record<ChannelName, ChannelRate>>;
+  /** The channels there are (default: the app's registry). */
+  registry?: ChannelRegistry;
   attempts?: number;
   /** First retry delay; doubles each attempt. */
   backoffMs?: number;
@@ -172,7 +174,8 @@ export class Outbox implements OutboxPort {
   /** Starts one rate-limited worker per channel that has an adapter. */
   start(): void {
     for (const [channel, adapter] of this.options.channels) {
-      const rate = this.options.rates[channel] ?? { perSecond: 10 };
+      const registry = this.options.registry ?? channelRegistry;
+      const rate = this.options.rates[channel] ?? { perSecond: (registry.has(channel) ? registry.get(channel).defaultRate : undefined) ?? 10 };
       const worker = this.options.queues.worker(outboxQueueName(channel), (job: Job<OutboundJob>) => this.process(worker, adapter, job), {
         limiter: { max: rate.perSecond, duration: 1000 },
         concurrency: rate.concurrency ?? Math.max(1, Math.min(50, rate.perSecond)),
@@ -193,7 +196,7 @@ export class Outbox implements OutboxPort {
     const { replies: _replies, ...message } = job;
     if (outcome.status === "unreachable") {
       await this.options.prisma.channelIdentity.updateMany({
-        where: { channel: channelEnum[job.channel], chatId: job.chatId, unreachableAt: null },
+        where: { channel: (this.options.registry ?? channelRegistry).toEnum(job.channel), chatId: job.chatId, unreachableAt: null },
         data: { unreachableAt: new Date() },
       });
     }

@@ -19,7 +19,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "../../config/env.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { UpdateLedger } from "../ledger.ts";
-import { UnreachableError, type ChannelAdapter, type ChannelDeps, type Core, type IncomingMessage, type Reply, type SentMessage } from "../../core/ports.ts";
+import { UnreachableError, type ChannelAdapter, type ChannelDeps, type ChannelFactory, type Core, type IncomingMessage, type Reply, type SentMessage } from "../../core/ports.ts";
 import { CommandMenu } from "./commands.ts";
 import { mapSendError } from "./errors.ts";
 import { RenderError, sendReplies } from "./render.ts";
@@ -340,3 +340,6 @@ export function createTelegramAdapter(deps: ChannelDeps): TelegramAdapter {
     log: deps.log.child({ channel: "telegram" }),
   });
 }
+
+/** The factory the channel registry loads (channels/registry.ts). */
+export const createAdapter: ChannelFactory = (deps) => createTelegramAdapter(deps);

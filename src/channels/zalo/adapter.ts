@@ -13,7 +13,7 @@ import type { Config } from "../../config/env.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { maskId } from "../../privacy/redact.ts";
 import { UpdateLedger } from "../ledger.ts";
-import { RateLimitedError, UnreachableError, type ChannelAdapter, type ChannelDeps, type Core, type Reply, type SentMessage } from "../../core/ports.ts";
+import { RateLimitedError, UnreachableError, type ChannelAdapter, type ChannelDeps, type ChannelFactory, type Core, type Reply, type SentMessage } from "../../core/ports.ts";
 import {
   isTransientZaloError,
   ZaloAbortedError,
@@ -375,3 +375,6 @@ export class ZaloAdapter implements ChannelAdapter {
 export function createZaloAdapter(deps: ChannelDeps, options?: ZaloAdapterOptions): ZaloAdapter {
   return new ZaloAdapter({ config: deps.config, core: deps.core, redis: deps.queues.redis, log: deps.log }, options);
 }
+
+/** The factory the channel registry loads (channels/registry.ts). */
+export const createAdapter: ChannelFactory = (deps) => createZaloAdapter(deps);

@@ -2,7 +2,7 @@
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { Limiter, type WindowCounter } from "../../core/rate-limit.ts";
 import type { ChannelName, RoleName } from "../../core/types.ts";
-import { channelEnum } from "../../core/identity.ts";
+import { channelRegistry, type ChannelRegistry } from "../../channels/registry.ts";
 import { audit } from "../../security/audit.ts";
 import { generateCode, hashCode } from "../../security/codes.ts";
 
@@ -91,10 +91,16 @@ export async function redeemInvite(
 }
 
 /** Finds the person behind a channel account, creating both if the account never wrote yet. */
-export async function personForAccount(prisma: PrismaClient, channel: ChannelName, userId: string): Promise<number> {
+export async function personForAccount(
+  prisma: PrismaClient,
+  channel: ChannelName,
+  userId: string,
+  registry: ChannelRegistry = channelRegistry,
+): Promise<number> {
+  const enumValue = registry.toEnum(channel);
   const identity = await prisma.channelIdentity.upsert({
-    where: { channel_externalUserId: { channel: channelEnum[channel], externalUserId: userId } },
-    create: { channel: channelEnum[channel], externalUserId: userId, chatId: userId, person: { create: {} } },
+    where: { channel_externalUserId: { channel: enumValue, externalUserId: userId } },
+    create: { channel: enumValue, externalUserId: userId, chatId: userId, person: { create: {} } },
     update: {},
   });
   return identity.personId;

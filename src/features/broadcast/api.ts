@@ -7,6 +7,8 @@
 // Bodies are checked with zod before anything is written: a malformed request changes nothing.
 import { z } from "zod";
 import type { FastifyInstance } from "fastify";
+import { channelRegistry, type ChannelRegistry } from "../../channels/registry.ts";
+import { orList } from "../../core/text.ts";
 import { parseOr400, type ApiDeps, type ApiRoutes } from "../../http/admin-api.ts";
 import type { Outbox } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
@@ -17,11 +19,12 @@ const audienceSchema = z
   .enum(["citizens", "officers", "both", "CITIZENS", "OFFICERS", "BOTH"], { message: "expected citizens, officers or both" })
   .transform((v) => v.toUpperCase() as "CITIZENS" | "OFFICERS" | "BOTH");
 
-export const broadcastBodySchema = z.strictObject({
+/** The body of POST /api/broadcasts; `channels` are the registry's sendable channels. */
+export const broadcastBodySchema = (registry: ChannelRegistry = channelRegistry) => z.strictObject({
   unitCode: z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, "expected a unit code (letters, digits, - and _, at most 32)"),
   audience: audienceSchema,
   channels: z
-    .array(z.enum(["telegram", "zalo"], { message: "expected telegram or zalo" }))
+    .array(z.enum(registry.sendable as [string, ...string[]], { message: `expected ${orList(registry.sendable)}` }))
     .min(1, "omit channels to reach every channel")
     .refine((list) => new Set(list).size === list.length, "a channel is listed twice")
     .optional(),
@@ -46,16 +49,18 @@ export interface BroadcastApiDeps {
   queues: QueueSet;
   outbox?: Pick<Outbox, "canSend"> | undefined;
   rates: ChannelRates;
+  /** The channels there are (default: the app's registry). */
+  registry?: ChannelRegistry | undefined;
 }
 
-function present(p: Progress) {
+function present(p: Progress, registry: ChannelRegistry) {
   return {
     id: p.id,
     status: p.status,
     unitCode: p.unitCode,
     unitName: p.unitName,
     audience: p.audience.toLowerCase(),
-    channels: p.channels.length ? p.channels : ["telegram", "zalo"],
+    channels: p.channels.length ? p.channels : registry.sendable,
     createdBy: p.createdBy,
     createdAt: p.createdAt,
     scheduledAt: p.scheduledAt,
@@ -70,6 +75,8 @@ function present(p: Progress) {
 }
 
 export function broadcastApi(deps: BroadcastApiDeps): ApiRoutes {
+  const registry = deps.registry ?? channelRegistry;
+  const bodySchema = broadcastBodySchema(registry);
   return (api: FastifyInstance, { prisma }: ApiDeps) => {
     api.post("/broadcasts", async (request, reply) => {
       const header = idempotencyKey.safeParse(request.headers["idempotency-key"]);
@@ -77,14 +84,14 @@ export function broadcastApi(deps: BroadcastApiDeps): ApiRoutes {
         return reply.code(400).send({ error: "invalid_request", problems: [{ path: "Idempotency-Key", message: header.error.issues[0]?.message ?? "invalid" }] });
       }
       const key = header.data;
-      const body = parseOr400(broadcastBodySchema, request.body, reply);
+      const body = parseOr400(bodySchema, request.body, reply);
       if (!body) return reply;
       const result = await createBroadcast(
-        { prisma, queues: deps.queues, outbox: deps.outbox },
+        { prisma, queues: deps.queues, outbox: deps.outbox, registry },
         {
           unitCode: body.unitCode,
           audience: body.audience,
-          channels: body.channels ?? [],
+          channels: (body.channels ?? []).filter((c) => registry.has(c)),
           text: body.text,
           photoUrl: body.photoUrl,
           scheduledAt: body.scheduledAt,
@@ -95,9 +102,9 @@ export function broadcastApi(deps: BroadcastApiDeps): ApiRoutes {
       if (!result.ok) {
         return reply.code(400).send({ error: "invalid_request", problems: [{ path: "unitCode", message: `unknown unit ${body.unitCode}` }] });
       }
-      const progress = (await broadcastProgress(prisma, result.broadcast.id, deps.rates))!;
+      const progress = (await broadcastProgress(prisma, result.broadcast.id, deps.rates, registry))!;
       return reply.code(result.created ? 201 : 200).send({
-        ...present(progress),
+        ...present(progress, registry),
         preview: { total: result.preview.total, byChannel: result.preview.byChannel, channelsOff: result.preview.unavailable },
       });
     });
@@ -120,9 +127,9 @@ export function broadcastApi(deps: BroadcastApiDeps): ApiRoutes {
     api.get("/broadcasts/:id", async (request, reply) => {
       const params = parseOr400(idParams, request.params, reply);
       if (!params) return reply;
-      const progress = await broadcastProgress(prisma, params.id, deps.rates);
+      const progress = await broadcastProgress(prisma, params.id, deps.rates, registry);
       if (!progress) return reply.code(404).send({ error: "not_found" });
-      return present(progress);
+      return present(progress, registry);
     });
 
     api.post("/broadcasts/:id/cancel", async (request, reply) => {

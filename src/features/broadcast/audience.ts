@@ -11,11 +11,13 @@
 // deliveries in the same statement. A page is idempotent: an identity is skipped only when its person
 // already has a delivery of this broadcast through ANOTHER identity, so redoing a page after a crash
 // returns the same recipients (with their PENDING deliveries) and inserts nothing new.
+// Channels come from the channel registry (the sendable ones); the SQL compares their enum values as text.
+import { channelRegistry, type ChannelName, type ChannelRegistry } from "../../channels/registry.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 
 export type Audience = "CITIZENS" | "OFFICERS" | "BOTH";
-export type SendChannel = "telegram" | "zalo";
-export const SEND_CHANNELS: readonly SendChannel[] = ["telegram", "zalo"];
+/** A channel announcements can go out on: one of the registry's sendable channels. */
+export type SendChannel = ChannelName;
 
 export interface AudienceSpec {
   /** Path of the subtree's root unit, e.g. "/44/450/". */
@@ -73,13 +75,18 @@ function candidates(audience: Audience): string {
   return `SELECT DISTINCT ON (id) * FROM ((${CITIZEN_STREAM}) UNION ALL (${OFFICER_STREAM})) u ORDER BY id, citizen DESC LIMIT $5`;
 }
 
-const channelsParam = (channels: readonly SendChannel[]) => JSON.stringify(channels.map((c) => c.toUpperCase()));
+const channelsParam = (channels: readonly SendChannel[], registry: ChannelRegistry) => JSON.stringify(channels.map((c) => registry.toEnum(c)));
 
 export type ChannelCounts = Record<SendChannel, number>;
 
+/** A zero for every sendable channel of the registry. */
+export function zeroCounts(registry: ChannelRegistry = channelRegistry): ChannelCounts {
+  return Object.fromEntries(registry.sendable.map((c) => [c, 0])) as ChannelCounts;
+}
+
 /** Recipients per channel (one per person), as the fan-out would reach them now. */
-export async function countAudience(prisma: PrismaClient, spec: AudienceSpec): Promise<ChannelCounts> {
-  const counts: ChannelCounts = { telegram: 0, zalo: 0 };
+export async function countAudience(prisma: PrismaClient, spec: AudienceSpec, registry: ChannelRegistry = channelRegistry): Promise<ChannelCounts> {
+  const counts = zeroCounts(registry);
   if (spec.channels.length === 0) return counts;
   const rows = await prisma.$queryRawUnsafe<Array<{ channel: string; n: number }>>(
     `SELECT channel, count(*)::int AS n FROM (
@@ -88,9 +95,9 @@ export async function countAudience(prisma: PrismaClient, spec: AudienceSpec): P
        ORDER BY ci.person_id, ci.id
      ) t GROUP BY channel`,
     spec.unitPath,
-    channelsParam(spec.channels),
+    channelsParam(spec.channels, registry),
   );
-  for (const row of rows) counts[row.channel.toLowerCase() as SendChannel] = Number(row.n);
+  for (const row of rows) counts[registry.fromEnum(row.channel)] = Number(row.n);
   return counts;
 }
 
@@ -112,6 +119,7 @@ export async function expandPage(
   broadcastId: number,
   cursor: number,
   limit: number,
+  registry: ChannelRegistry = channelRegistry,
 ): Promise<AudiencePage> {
   if (spec.channels.length === 0) return { recipients: [], next: null };
   const rows = await prisma.$queryRawUnsafe<Array<{ id: number | null; person_id: number; channel: string; chat_id: string; citizen: boolean; status: string; last: number | null }>>(
@@ -139,7 +147,7 @@ export async function expandPage(
        ) d ON true
      ORDER BY c.id`,
     spec.unitPath,
-    channelsParam(spec.channels),
+    channelsParam(spec.channels, registry),
     cursor,
     broadcastId,
     limit,
@@ -152,7 +160,7 @@ export async function expandPage(
     .map((row) => ({
       identityId: Number(row.id),
       personId: Number(row.person_id),
-      channel: row.channel.toLowerCase() as SendChannel,
+      channel: registry.fromEnum(row.channel),
       chatId: row.chat_id,
       citizen: Boolean(row.citizen),
     }));

@@ -59,7 +59,6 @@ const statusLabels: Record<string, string> = {
   DONE: "đã gửi xong",
   CANCELLED: "đã dừng",
 };
-const channelLabels: Record<SendChannel, string> = { telegram: "Telegram", zalo: "Zalo" };
 const audienceCodes: Record<string, Audience> = { C: "CITIZENS", O: "OFFICERS", B: "BOTH" };
 
 async function loadDraft(ctx: TurnContext): Promise<{ state: DialogueState; draft: Draft | undefined }> {
@@ -99,28 +98,29 @@ const maxChars = (ctx: TurnContext) => Math.min(MAX_TEXT_CHARS, ctx.services.con
 
 /** Saves the draft (one version further) and shows exactly what will be sent, to whom, when. */
 async function showPreview(ctx: TurnContext, draft: Draft, notice?: string): Promise<Reply[]> {
-  const { prisma, messages: m, config } = ctx.services;
+  const { prisma, messages: m, config, registry } = ctx.services;
   const unit = await prisma.adminUnit.findUniqueOrThrow({ where: { code: draft.unitCode } });
   const next: Draft = { ...draft, step: "options", v: draft.v + 1 };
   await saveDraft(ctx, next);
-  const preview = await previewAudience(prisma, ctx.services.outbox, { unitPath: unit.path, audience: next.audience, channels: next.channels });
+  const preview = await previewAudience(prisma, ctx.services.outbox, { unitPath: unit.path, audience: next.audience, channels: next.channels }, registry);
   const message = renderAnnouncement(m, { text: next.text ?? "", photoUrl: next.photoUrl, unitName: unit.name }, next.audience !== "OFFICERS")[0]!.text;
-  const chosen = next.channels.length ? next.channels : (["telegram", "zalo"] as SendChannel[]);
-  const breakdown = chosen.map((c) => `${channelLabels[c]} ${formatCount(preview.byChannel[c])}`).join(" · ");
-  const off = chosen.filter((c) => preview.unavailable[c] > 0);
+  const chosen = next.channels.length ? next.channels : registry.sendable;
+  const label = (c: SendChannel) => registry.label(c);
+  const breakdown = chosen.map((c) => `${label(c)} ${formatCount(preview.byChannel[c] ?? 0)}`).join(" · ");
+  const off = chosen.filter((c) => (preview.unavailable[c] ?? 0) > 0);
   const when = next.scheduledAt ? formatVietnamTime(new Date(next.scheduledAt), config.TZ) : "ngay khi bạn bấm Gửi";
   let text = fill(m.broadcastPreview, {
     message,
     unit: unit.name,
     audience: audienceLabels[next.audience],
-    channels: chosen.map((c) => channelLabels[c]).join(", "),
+    channels: chosen.map(label).join(", "),
     count: formatCount(preview.total),
     breakdown: `(${breakdown})`,
     when,
-    eta: formatDuration(estimateSeconds(preview.byChannel, configRates(config))),
+    eta: formatDuration(estimateSeconds(preview.byChannel, configRates(config, registry))),
   });
   if (off.length) {
-    text += `\n${fill(m.broadcastChannelOff, { channels: off.map((c) => channelLabels[c]).join(", "), count: formatCount(off.reduce((n, c) => n + preview.unavailable[c], 0)) })}`;
+    text += `\n${fill(m.broadcastChannelOff, { channels: off.map(label).join(", "), count: formatCount(off.reduce((n, c) => n + (preview.unavailable[c] ?? 0), 0)) })}`;
   }
   if (preview.total === 0) text += `\n\n${m.broadcastNoRecipients}`;
   if (notice) text = `${notice}\n\n${text}`;
@@ -140,8 +140,7 @@ async function showPreview(ctx: TurnContext, draft: Draft, notice?: string): Pro
     ],
     [
       { label: mark(next.channels.length === 0, "Mọi kênh"), payload: p("c", "all") },
-      { label: mark(next.channels.length === 1 && next.channels[0] === "telegram", "Chỉ Telegram"), payload: p("c", "telegram") },
-      { label: mark(next.channels.length === 1 && next.channels[0] === "zalo", "Chỉ Zalo"), payload: p("c", "zalo") },
+      ...registry.sendable.map((c) => ({ label: mark(next.channels.length === 1 && next.channels[0] === c, `Chỉ ${label(c)}`), payload: p("c", c) })),
     ],
     [
       { label: "🏢 Đổi đơn vị", payload: p("u") },
@@ -205,14 +204,14 @@ async function chooseUnit(ctx: TurnContext, draft: Draft, query: string): Promis
 }
 
 async function confirm(ctx: TurnContext, draft: Draft): Promise<Reply[]> {
-  const { prisma, messages: m, queues, outbox, config } = ctx.services;
+  const { prisma, messages: m, queues, outbox, config, registry } = ctx.services;
   if (!queues || !outbox) return [{ text: m.broadcastUnavailable }];
   if (!(await mayBroadcastTo(ctx, draft.unitCode))) return refusal(ctx);
   if (draft.scheduledAt && new Date(draft.scheduledAt).getTime() <= Date.now() + 30_000) {
     return showPreview(ctx, { ...draft, scheduledAt: undefined }, fill(m.broadcastTimePast, { input: formatVietnamTime(new Date(draft.scheduledAt), config.TZ) }));
   }
   const result = await createBroadcast(
-    { prisma, queues, outbox },
+    { prisma, queues, outbox, registry },
     {
       unitCode: draft.unitCode,
       audience: draft.audience,
@@ -230,7 +229,7 @@ async function confirm(ctx: TurnContext, draft: Draft): Promise<Reply[]> {
   const values = {
     id: b.id,
     count: formatCount(result.preview.total),
-    eta: formatDuration(estimateSeconds(result.preview.byChannel, configRates(config))),
+    eta: formatDuration(estimateSeconds(result.preview.byChannel, configRates(config, registry))),
     time: b.scheduledAt ? formatVietnamTime(b.scheduledAt, config.TZ) : "",
   };
   return [{ text: fill(b.status === "SCHEDULED" ? m.broadcastScheduled : m.broadcastStarted, values), buttons: [broadcastButtons(b.id, true)] }];
@@ -269,7 +268,8 @@ export function formatProgress(ctx: TurnContext, p: Progress): string {
 
 async function showStatus(ctx: TurnContext, id: number): Promise<Reply[]> {
   const m = ctx.services.messages;
-  const p = await broadcastProgress(ctx.services.prisma, id, configRates(ctx.services.config));
+  const { prisma, config, registry } = ctx.services;
+  const p = await broadcastProgress(prisma, id, configRates(config, registry), registry);
   if (!p) return [{ text: fill(m.broadcastNotFound, { id }) }];
   if (!(await mayBroadcastTo(ctx, p.unitCode))) return refusal(ctx);
   return [{ text: formatProgress(ctx, p), buttons: [broadcastButtons(id, p.status === "RUNNING" || p.status === "SCHEDULED")] }];
@@ -378,7 +378,7 @@ export function registerBroadcastCommands(router: Router): void {
         case "a":
           return showPreview(ctx, { ...draft, audience: audienceCodes[arg] ?? draft.audience });
         case "c":
-          return showPreview(ctx, { ...draft, channels: arg === "telegram" || arg === "zalo" ? [arg] : [] });
+          return showPreview(ctx, { ...draft, channels: ctx.services.registry.sendable.filter((c) => c === arg) });
         case "u":
           await saveDraft(ctx, { ...draft, step: "unit" });
           return [{ text: m.broadcastAskUnit, buttons: [[cancelDraftButton(draft)]] }];

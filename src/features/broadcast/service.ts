@@ -18,15 +18,16 @@
 //   picked up by the outbox meets the gate (`outbox.beforeSend("broadcast")`), which reads the flag and
 //   skips it. Only a message whose send had already begun when the cancel arrived can still go out.
 import type { Job } from "bullmq";
+import { channelRegistry, type ChannelRegistry } from "../../channels/registry.ts";
 import type { Config } from "../../config/env.ts";
 import { fill, type Messages } from "../../core/messages.ts";
-import type { ChannelName, Reply } from "../../core/types.ts";
+import type { Reply } from "../../core/types.ts";
 import type { Broadcast, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { Outbox } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
 import { audit } from "../../security/audit.ts";
-import { countAudience, expandPage, SEND_CHANNELS, type Audience, type AudiencePage, type AudienceSpec, type ChannelCounts, type SendChannel } from "./audience.ts";
+import { countAudience, expandPage, zeroCounts, type Audience, type AudiencePage, type AudienceSpec, type ChannelCounts, type SendChannel } from "./audience.ts";
 import { formatCount, formatDuration } from "./schedule.ts";
 
 export const BROADCAST_QUEUE = "broadcast";
@@ -63,15 +64,20 @@ export interface BroadcastInput {
   by: Actor;
 }
 
-export type ChannelRates = Record<SendChannel, number>;
+export type ChannelRates = Partial<Record<SendChannel, number>>;
 
-export function configRates(config: Config): ChannelRates {
-  return { telegram: config.TELEGRAM_SEND_PER_SECOND, zalo: config.ZALO_SEND_PER_SECOND };
+/** Outbox rate of each sendable channel: `<NAME>_SEND_PER_SECOND` as configured, else the registry's default. */
+export function configRates(config: Pick<Config, "sendRates">, registry: ChannelRegistry = channelRegistry): ChannelRates {
+  return { ...registry.rates(), ...config.sendRates };
 }
 
-/** The chosen channels (empty = all) narrowed to those the outbox can send on. */
-export function effectiveChannels(chosen: readonly SendChannel[], outbox: Pick<Outbox, "canSend"> | undefined): SendChannel[] {
-  return (chosen.length ? chosen : SEND_CHANNELS).filter((c) => outbox?.canSend(c) ?? true);
+/** The chosen channels (empty = every sendable one) narrowed to those the outbox can send on. */
+export function effectiveChannels(
+  chosen: readonly SendChannel[],
+  outbox: Pick<Outbox, "canSend"> | undefined,
+  registry: ChannelRegistry = channelRegistry,
+): SendChannel[] {
+  return (chosen.length ? chosen : registry.sendable).filter((c) => registry.sendable.includes(c) && (outbox?.canSend(c) ?? true));
 }
 
 export interface AudiencePreview {
@@ -85,19 +91,20 @@ export async function previewAudience(
   prisma: PrismaClient,
   outbox: Pick<Outbox, "canSend"> | undefined,
   input: { unitPath: string; audience: Audience; channels: readonly SendChannel[] },
+  registry: ChannelRegistry = channelRegistry,
 ): Promise<AudiencePreview> {
-  const chosen = input.channels.length ? input.channels : SEND_CHANNELS;
-  const all = await countAudience(prisma, { unitPath: input.unitPath, audience: input.audience, channels: chosen });
-  const usable = new Set(effectiveChannels(chosen, outbox));
-  const byChannel: ChannelCounts = { telegram: 0, zalo: 0 };
-  const unavailable: ChannelCounts = { telegram: 0, zalo: 0 };
-  for (const c of SEND_CHANNELS) (usable.has(c) ? byChannel : unavailable)[c] = all[c];
-  return { total: byChannel.telegram + byChannel.zalo, byChannel, unavailable };
+  const chosen = input.channels.length ? input.channels : registry.sendable;
+  const all = await countAudience(prisma, { unitPath: input.unitPath, audience: input.audience, channels: chosen }, registry);
+  const usable = new Set(effectiveChannels(chosen, outbox, registry));
+  const byChannel = zeroCounts(registry);
+  const unavailable = zeroCounts(registry);
+  for (const c of registry.sendable) (usable.has(c) ? byChannel : unavailable)[c] = all[c] ?? 0;
+  return { total: Object.values(byChannel).reduce((sum, n) => sum + n, 0), byChannel, unavailable };
 }
 
-/** Seconds to send `pending` messages per channel; channels send in parallel. */
+/** Seconds to send `pending` messages per channel; channels send in parallel (a channel without a rate: 1/s). */
 export function estimateSeconds(pending: ChannelCounts, rates: ChannelRates): number {
-  return Math.max(...SEND_CHANNELS.map((c) => pending[c] / Math.max(1, rates[c])));
+  return Math.max(0, ...Object.entries(pending).map(([c, n]) => n / Math.max(1, rates[c as SendChannel] ?? 1)));
 }
 
 /** The message as recipients see it (the preview shows exactly this). */
@@ -123,21 +130,25 @@ export interface BroadcastDeps {
   prisma: PrismaClient;
   queues: QueueSet;
   outbox?: Pick<Outbox, "canSend"> | undefined;
+  /** The channels there are (default: the app's registry). */
+  registry?: ChannelRegistry | undefined;
 }
 
 /** Creates the broadcast, audits it and queues its fan-out (now, or at scheduledAt). */
 export async function createBroadcast(deps: BroadcastDeps, input: BroadcastInput): Promise<CreateResult> {
   const { prisma } = deps;
+  const registry = deps.registry ?? channelRegistry;
   if (input.clientKey) {
     const existing = await prisma.broadcast.findUnique({ where: { clientKey: input.clientKey }, include: { unit: true } });
     if (existing) {
-      const preview = await previewAudience(prisma, deps.outbox, { unitPath: existing.unit.path, audience: existing.audience, channels: existing.channels.map(lower) });
+      const channels = existing.channels.map((c) => registry.fromEnum(c));
+      const preview = await previewAudience(prisma, deps.outbox, { unitPath: existing.unit.path, audience: existing.audience, channels }, registry);
       return { ok: true, created: false, broadcast: existing, preview };
     }
   }
   const unit = await prisma.adminUnit.findUnique({ where: { code: input.unitCode } });
   if (!unit) return { ok: false, reason: "unknown_unit" };
-  const preview = await previewAudience(prisma, deps.outbox, { unitPath: unit.path, audience: input.audience, channels: input.channels });
+  const preview = await previewAudience(prisma, deps.outbox, { unitPath: unit.path, audience: input.audience, channels: input.channels }, registry);
   const scheduled = input.scheduledAt && input.scheduledAt.getTime() > Date.now() ? input.scheduledAt : undefined;
   let broadcast;
   try {
@@ -148,7 +159,7 @@ export async function createBroadcast(deps: BroadcastDeps, input: BroadcastInput
           createdByLabel: input.by.label,
           unitCode: unit.code,
           audience: input.audience,
-          channels: input.channels.map(upper),
+          channels: input.channels.map((c) => registry.toEnum(c)),
           text: input.text,
           photoUrl: input.photoUrl ?? null,
           status: scheduled ? "SCHEDULED" : "RUNNING",
@@ -256,7 +267,12 @@ export interface Progress {
   etaSeconds: number | null;
 }
 
-export async function broadcastProgress(prisma: PrismaClient, id: number, rates: ChannelRates): Promise<Progress | null> {
+export async function broadcastProgress(
+  prisma: PrismaClient,
+  id: number,
+  rates: ChannelRates,
+  registry: ChannelRegistry = channelRegistry,
+): Promise<Progress | null> {
   const b = await prisma.broadcast.findUnique({ where: { id }, include: { unit: true } });
   if (!b) return null;
   const rows = await prisma.$queryRawUnsafe<Array<{ channel: string; status: string; uncertain: boolean; n: number }>>(
@@ -266,12 +282,12 @@ export async function broadcastProgress(prisma: PrismaClient, id: number, rates:
     id,
   );
   const counts = { pending: 0, sent: 0, failed: 0, unreachable: 0, uncertain: 0, cancelled: 0 };
-  const pendingByChannel: ChannelCounts = { telegram: 0, zalo: 0 };
+  const pendingByChannel = zeroCounts(registry);
   let total = 0;
   for (const row of rows) {
     const n = Number(row.n);
     total += n;
-    const channel = row.channel.toLowerCase() as SendChannel;
+    const channel = registry.fromEnum(row.channel);
     switch (row.status) {
       case "PENDING":
         counts.pending += n;
@@ -292,13 +308,14 @@ export async function broadcastProgress(prisma: PrismaClient, id: number, rates:
     }
   }
   const live = b.status === "RUNNING" || b.status === "SCHEDULED";
-  // Not fanned out yet: assume they split across channels like those already queued (else all Telegram).
+  // Not fanned out yet: assume they split across channels like those already queued (else all on the
+  // registry's first sendable channel).
   const notExpanded = live && !b.expandedAt ? Math.max(0, b.recipientCount - total) : 0;
   if (notExpanded > 0) {
-    const known = pendingByChannel.telegram + pendingByChannel.zalo;
-    for (const c of SEND_CHANNELS) {
-      pendingByChannel[c] += known ? Math.round((notExpanded * pendingByChannel[c]) / known) : c === "telegram" ? notExpanded : 0;
-    }
+    const known = Object.values(pendingByChannel).reduce((sum, n) => sum + n, 0);
+    registry.sendable.forEach((c, i) => {
+      pendingByChannel[c] += known ? Math.round((notExpanded * pendingByChannel[c]) / known) : i === 0 ? notExpanded : 0;
+    });
     counts.pending += notExpanded;
   }
   return {
@@ -307,7 +324,7 @@ export async function broadcastProgress(prisma: PrismaClient, id: number, rates:
     unitCode: b.unitCode,
     unitName: b.unit.name,
     audience: b.audience,
-    channels: b.channels.map(lower),
+    channels: b.channels.map((c) => registry.fromEnum(c)),
     createdAt: b.createdAt,
     scheduledAt: b.scheduledAt,
     startedAt: b.startedAt,
@@ -321,9 +338,6 @@ export async function broadcastProgress(prisma: PrismaClient, id: number, rates:
   };
 }
 
-const lower = (c: string) => c.toLowerCase() as SendChannel;
-const upper = (c: SendChannel) => c.toUpperCase() as "TELEGRAM" | "ZALO";
-
 // ───────────────────────────── the worker side ─────────────────────────────
 
 export interface BroadcastWorkerDeps {
@@ -333,6 +347,8 @@ export interface BroadcastWorkerDeps {
   log: Logger;
   config: Config;
   messages: Messages;
+  /** The channels there are (default: the app's registry). */
+  registry?: ChannelRegistry | undefined;
   /** Recipients per fan-out page. */
   batchSize?: number;
   /** Worker lock: a killed worker's fan-out is resumed by another after about this long. */
@@ -428,6 +444,7 @@ export interface BroadcastWorker {
  */
 export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<BroadcastWorker> {
   const { prisma, queues, outbox, log, messages: m } = deps;
+  const registry = deps.registry ?? channelRegistry;
   const batchSize = deps.batchSize ?? BATCH_SIZE;
   const redis = queues.redis;
 
@@ -436,7 +453,7 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
     if (pending) return false;
     const b = await prisma.broadcast.findUnique({ where: { id }, include: { unit: true } });
     if (!b || b.status !== "RUNNING" || !b.expandedAt) return false;
-    const progress = (await broadcastProgress(prisma, id, configRates(deps.config)))!;
+    const progress = (await broadcastProgress(prisma, id, configRates(deps.config, registry), registry))!;
     const finishedAt = new Date();
     const summary = { ...progress.counts, recipients: progress.recipients };
     const { count } = await prisma.broadcast.updateMany({
@@ -455,9 +472,9 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
     seconds: number,
   ) => {
     const [channel, userId] = b.createdByLabel.split(/:(.*)/s) as [string, string | undefined];
-    if (!userId || !SEND_CHANNELS.includes(channel as SendChannel) || !outbox.canSend(channel as ChannelName)) return;
+    if (!userId || !registry.has(channel) || !registry.sendable.includes(channel) || !outbox.canSend(channel)) return;
     const identity = await prisma.channelIdentity.findUnique({
-      where: { channel_externalUserId: { channel: upper(channel as SendChannel), externalUserId: userId } },
+      where: { channel_externalUserId: { channel: registry.toEnum(channel), externalUserId: userId } },
     });
     if (!identity) return;
     const text = fill(m.broadcastSummary, {
@@ -470,7 +487,7 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
       uncertain: formatCount(summary.uncertain),
     });
     await outbox.enqueue([
-      { key: `bs-${b.id}`, channel: channel as ChannelName, chatId: identity.chatId, replies: [{ text }], kind: REPORT_KIND, ref: { broadcastId: b.id } },
+      { key: `bs-${b.id}`, channel, chatId: identity.chatId, replies: [{ text }], kind: REPORT_KIND, ref: { broadcastId: b.id } },
     ]);
   };
 
@@ -528,7 +545,7 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
         after,
       );
       if (rows.length === 0) break;
-      removed += await outbox.remove(rows.map((r) => ({ key: deliveryKey(id, Number(r.identity_id)), channel: r.channel.toLowerCase() as ChannelName })));
+      removed += await outbox.remove(rows.map((r) => ({ key: deliveryKey(id, Number(r.identity_id)), channel: registry.fromEnum(r.channel) })));
       after = Number(rows[rows.length - 1]!.identity_id);
     }
     log.info({ broadcastId: id, removed }, "cancelled broadcast: queued messages removed");
@@ -543,7 +560,15 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
       b = await prisma.broadcast.findUniqueOrThrow({ where: { id }, include: { unit: true } });
     }
     if (b.status !== "RUNNING") return b.status.toLowerCase();
-    const spec: AudienceSpec = { unitPath: b.unit.path, audience: b.audience, channels: effectiveChannels(b.channels.map(lower), outbox) };
+    const spec: AudienceSpec = {
+      unitPath: b.unit.path,
+      audience: b.audience,
+      channels: effectiveChannels(
+        b.channels.map((c) => registry.fromEnum(c)),
+        outbox,
+        registry,
+      ),
+    };
     const content = { text: b.text, photoUrl: b.photoUrl, unitName: b.unit.name };
     const replies = { citizen: renderAnnouncement(m, content, true), officer: renderAnnouncement(m, content, false) };
     let pages = 0;
@@ -572,10 +597,10 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
     };
     // Two stages in step: while page k is queued in Redis (and its cursor stored), page k+1 is read and
     // written in the database. The cursor only ever moves past pages whose messages are queued.
-    let page = b.expandedAt ? null : await expandPage(prisma, spec, id, b.expandCursor, batchSize);
+    let page = b.expandedAt ? null : await expandPage(prisma, spec, id, b.expandCursor, batchSize, registry);
     while (page && page.next !== null) {
       const current = page as AudiencePage & { next: number };
-      const [next, queued] = await Promise.all([expandPage(prisma, spec, id, current.next, batchSize), queuePage(current)]);
+      const [next, queued] = await Promise.all([expandPage(prisma, spec, id, current.next, batchSize, registry), queuePage(current)]);
       if (!queued) {
         await cleanup(id);
         return "cancelled";

@@ -4,6 +4,7 @@
 import type { Job } from "bullmq";
 import type { Config } from "../../config/env.ts";
 import { loadMessages, type Messages } from "../../core/messages.ts";
+import type { ChannelRegistry } from "../../channels/registry.ts";
 import type { ChannelAdapter, ChannelName, Outbox } from "../../core/ports.ts";
 import type { CoreServices } from "../../core/types.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
@@ -26,6 +27,8 @@ export interface StartRemindersOptions {
   log: Logger;
   config: ReminderConfig;
   channels?: Map<ChannelName, ChannelAdapter> | ChannelName[];
+  /** The channels there are (default: the app's registry). */
+  registry?: ChannelRegistry;
   messages?: Messages;
   /** Jobs in flight at once (default 20). */
   concurrency?: number;
@@ -40,13 +43,13 @@ export interface StartRemindersOptions {
 /** A Reminders handle for chat commands (present when the app runs with queues). */
 export function remindersFor(services: CoreServices): Reminders | undefined {
   if (!services.queues) return undefined;
-  return new Reminders({ prisma: services.prisma, queues: services.queues, config: services.config, log: services.log, outbox: services.outbox });
+  return new Reminders({ prisma: services.prisma, queues: services.queues, config: services.config, log: services.log, outbox: services.outbox, registry: services.registry });
 }
 
 export async function startReminders(options: StartRemindersOptions): Promise<Reminders> {
   const { queues, prisma, outbox, log, config } = options;
   const messages = options.messages ?? loadMessages();
-  const reminders = new Reminders({ prisma, queues, config, log, outbox, channels: options.channels });
+  const reminders = new Reminders({ prisma, queues, config, log, outbox, channels: options.channels, registry: options.registry });
   outbox.onOutcome(REMINDER_KIND, (message, outcome) => reminders.recordOutcome(message, outcome));
   const settings = { ...config };
 

@@ -13,6 +13,7 @@
 // - sync() re-creates every missing job and scheduler from the database: at start-up (nothing is lost
 //   if Redis lost its data) and every minute (rows written by the admin CLI).
 import { DelayedError, type Job, type Queue } from "bullmq";
+import { channelRegistry, type ChannelRegistry } from "../../channels/registry.ts";
 import type { Config } from "../../config/env.ts";
 import type { Prisma, PrismaClient, Reminder } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
@@ -39,20 +40,22 @@ export interface ReminderDeps {
   config: Pick<Config, "TZ" | "QUIET_HOURS_START" | "QUIET_HOURS_END">;
   log: Logger;
   outbox?: Outbox | undefined;
-  /** Channels that can send (the outbox's adapters); identities on other channels are skipped. */
+  /** Channels that can send (the outbox's adapters); identities on other channels are skipped. Default: every sendable channel of the registry. */
   channels?: Map<ChannelName, ChannelAdapter> | ChannelName[] | undefined;
+  /** The channels there are (default: the app's registry). */
+  registry?: ChannelRegistry | undefined;
   /** Queue name (tests use their own). */
   queueName?: string;
 }
-
-const channelOfEnum: Record<string, ChannelName> = { TELEGRAM: "telegram", ZALO: "zalo", CLI: "cli" };
 
 export type ScheduledRow = Pick<Reminder, "id" | "jobKey" | "dueAt">;
 
 export class Reminders {
   readonly queueName: string;
+  readonly registry: ChannelRegistry;
   constructor(readonly deps: ReminderDeps) {
     this.queueName = deps.queueName ?? REMINDER_QUEUE;
+    this.registry = deps.registry ?? channelRegistry;
   }
 
   get queue(): Queue {
@@ -63,10 +66,11 @@ export class Reminders {
     return { start: this.deps.config.QUIET_HOURS_START, end: this.deps.config.QUIET_HOURS_END };
   }
 
+  /** Channels a reminder can go out on: those given (or every one of the registry) that are sendable. */
   private sendable(): Set<ChannelName> {
     const c = this.deps.channels;
-    const names = c instanceof Map ? [...c.keys()] : (c ?? ["telegram", "zalo"]);
-    return new Set(names.filter((n) => n !== "cli"));
+    const names = c instanceof Map ? [...c.keys()] : (c ?? this.registry.sendable);
+    return new Set(names.filter((n) => this.registry.sendable.includes(n)));
   }
 
   /**
@@ -246,19 +250,22 @@ export class Reminders {
     }
     const identities = await prisma.channelIdentity.findMany({ where: { personId: row.personId }, orderBy: { lastSeenAt: "desc" } });
     const sendable = this.sendable();
-    const usable = identities.filter((i) => sendable.has(channelOfEnum[i.channel]!));
+    const usable = identities.filter((i) => {
+      const channel = this.registry.channelOf(i.channel);
+      return channel !== undefined && sendable.has(channel);
+    });
     const identity = usable.find((i) => !i.unreachableAt) ?? usable[0];
     if (!identity || !this.deps.outbox) {
       await prisma.reminder.updateMany({
         where: { id: row.id, status: "SCHEDULED" },
-        data: { status: "UNREACHABLE", lastError: identity ? "không có hàng đợi gửi tin" : "người nhận không có kênh Telegram/Zalo nào" },
+        data: { status: "UNREACHABLE", lastError: identity ? "không có hàng đợi gửi tin" : `người nhận không có kênh ${this.registry.sendable.map((c) => this.registry.label(c)).join("/")} nào` },
       });
       this.deps.log.warn({ reminder: row.id }, "reminder recipient has no channel to send to");
       return "unreachable";
     }
     const message: OutboundMessage = {
       key: row.jobKey,
-      channel: channelOfEnum[identity.channel]!,
+      channel: this.registry.fromEnum(identity.channel),
       chatId: identity.chatId,
       replies: [{ text: row.text }],
       kind: REMINDER_KIND,
