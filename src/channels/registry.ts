@@ -29,6 +29,8 @@ export interface ChannelCapabilities {
 /** What a channel's lazy loader resolves to: its adapter module (checked against core/ports.ts in channels/index.ts). */
 export interface ChannelModule {
   createAdapter: unknown;
+  /** The link of a unit's QR code (`admin qr`), when the channel has one. */
+  qrLink?: unknown;
 }
 
 export interface ChannelSpec {

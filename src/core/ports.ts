@@ -128,6 +128,12 @@ export interface ChannelDeps {
 /** What each adapter module exports as `createAdapter` (loaded lazily by the channel registry). */
 export type ChannelFactory = (deps: ChannelDeps) => ChannelAdapter;
 
+/**
+ * What an adapter module may export as `qrLink`: the link a unit's QR code holds (`admin qr`), and whether
+ * it carries the start argument (else the citizen types the unit's code first).
+ */
+export type QrLink = (config: Config, options: { startArgument: string; botName?: string | undefined }) => Promise<{ link: string; carriesStart: boolean }>;
+
 // ───────────────────────────── the outbox, as features see it ─────────────────────────────
 
 export interface OutboundMessage {

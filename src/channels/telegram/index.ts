@@ -343,3 +343,4 @@ export function createTelegramAdapter(deps: ChannelDeps): TelegramAdapter {
 
 /** The factory the channel registry loads (channels/registry.ts). */
 export const createAdapter: ChannelFactory = (deps) => createTelegramAdapter(deps);
+export { qrLink } from "./link.ts";

@@ -378,3 +378,4 @@ export function createZaloAdapter(deps: ChannelDeps, options?: ZaloAdapterOption
 
 /** The factory the channel registry loads (channels/registry.ts). */
 export const createAdapter: ChannelFactory = (deps) => createZaloAdapter(deps);
+export { qrLink } from "./link.ts";
