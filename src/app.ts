@@ -155,6 +155,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         { name: "redis", check: async () => void (await readinessRedis.ping()) },
       ],
       perIpPerMinute: config.HTTP_RATE_LIMIT_PER_MINUTE,
+      unauthenticatedPerIpPerMinute: config.HTTP_UNAUTHENTICATED_PER_MINUTE,
+      trustProxy: config.TRUST_PROXY,
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
         adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, [indicatorsApi, broadcastApi({ queues, outbox, rates: configRates(config) })]),

@@ -1,5 +1,6 @@
 // Every setting is read here, once, from the environment and validated with zod.
 // A bad or missing value stops start-up with one line naming the variable and what it expects.
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { CHANNEL_SPECS, rateVariable, type ChannelName } from "../channels/registry.ts";
@@ -25,6 +26,27 @@ const intInRange = (min: number, max: number, fallback: number) =>
 const secret = optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{8,256}$/.test(v), {
   message: "expected 8–256 characters from A–Z, a–z, 0–9, _ and -",
 });
+
+/** "10.0.0.0/8", "192.168.1.5", "fd00::/8", or proxy-addr's names loopback, linklocal, uniquelocal. */
+function isCidr(entry: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(entry)) return true;
+  const [address, prefix, extra] = entry.split("/");
+  if (extra !== undefined || !address) return false;
+  const family = isIP(address);
+  if (!family) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** Proxies whose X-Forwarded-For is believed, as a list; empty: none (request.ip is the peer address). */
+const trustProxy = z
+  .string()
+  .default("")
+  .transform((v) => v.split(",").map((entry) => entry.trim()).filter(Boolean))
+  .refine((list) => list.every(isCidr), {
+    message: "expected IP addresses or CIDR ranges of your reverse proxies, comma-separated (e.g. 127.0.0.1,10.0.0.0/8)",
+  });
 
 const clock = z
   .string()
@@ -75,6 +97,8 @@ export const envSchema = z.object({
   }),
   RATE_LIMIT_PER_MINUTE: intInRange(1, 10_000, 20),
   HTTP_RATE_LIMIT_PER_MINUTE: intInRange(10, 1_000_000, 1200),
+  HTTP_UNAUTHENTICATED_PER_MINUTE: intInRange(1, 1_000_000, 60),
+  TRUST_PROXY: trustProxy,
   MAX_MESSAGE_CHARS: intInRange(100, 100_000, 2000),
   CONVERSATION_RETENTION_DAYS: intInRange(1, 3650, 90),
   QUIET_HOURS_START: clock.default("22:00"),

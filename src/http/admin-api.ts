@@ -4,7 +4,9 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import { createLogger } from "../logging/logger.ts";
 import { recentAudit } from "../security/audit.ts";
+import { checkCredentials } from "./guard.ts";
 
 /** A route handler of the admin API; more routes are added by the features that own them. */
 export type ApiRoutes = (app: FastifyInstance, deps: ApiDeps) => void;
@@ -31,15 +33,22 @@ export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, reply: Fasti
   return undefined;
 }
 
+const quiet = createLogger("silent");
+
+/** The token of an "Authorization: Bearer …" header; the scheme is case-insensitive (RFC 9110). */
+export function bearerToken(header: string | undefined): string {
+  const match = /^bearer[ \t]+(\S.*)$/i.exec(header ?? "");
+  return match ? match[1]!.trim() : "";
+}
+
 export function adminApi(token: string | undefined, deps: ApiDeps, routes: ApiRoutes[] = []) {
   return async (app: FastifyInstance) => {
     if (!token) return; // the API is off without a token
     await app.register(
       async (api) => {
         api.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
-          const header = request.headers.authorization ?? "";
-          const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-          if (!given || !sameSecret(given, token)) return reply.code(401).send({ error: "unauthorized" });
+          const given = bearerToken(request.headers.authorization);
+          return checkCredentials(api, request, reply, given !== "" && sameSecret(given, token), "admin api", quiet);
         });
         api.get("/audit", async (request) => {
           const limit = Math.min(500, Math.max(1, Number((request.query as { limit?: string }).limit) || 50));

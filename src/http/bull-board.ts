@@ -6,7 +6,11 @@ import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { FastifyAdapter } from "@bull-board/fastify";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { createLogger } from "../logging/logger.ts";
 import { QUEUE_PREFIX, type QueueSet } from "../queue/queues.ts";
+import { checkCredentials } from "./guard.ts";
+
+const quiet = createLogger("silent");
 
 export const BULL_BOARD_PATH = "/admin/queues";
 
@@ -17,8 +21,8 @@ function same(given: string, expected: string): boolean {
 /** The token from a Bearer or Basic Authorization header. */
 export function presentedToken(header: string | undefined): string {
   if (!header) return "";
-  if (header.startsWith("Bearer ")) return header.slice(7).trim();
-  if (header.startsWith("Basic ")) {
+  if (/^bearer[ \t]/i.test(header)) return header.slice(7).trim();
+  if (/^basic[ \t]/i.test(header)) {
     const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     return colon === -1 ? decoded : decoded.slice(colon + 1);
@@ -56,9 +60,10 @@ export function bullBoard(token: string | undefined, queues: QueueSet, known: st
     await app.register(async (scope) => {
       scope.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
         const given = presentedToken(request.headers.authorization);
-        if (!given || !same(given, token)) {
-          return reply.code(401).header("www-authenticate", 'Basic realm="Tro ly 06 queues", charset="UTF-8"').send({ error: "unauthorized" });
-        }
+        const valid = given !== "" && same(given, token);
+        return checkCredentials(scope, request, reply, valid, "queue dashboard", quiet, {
+          "www-authenticate": 'Basic realm="Tro ly 06 queues", charset="UTF-8"',
+        });
       });
       await scope.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
     });

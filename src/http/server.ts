@@ -1,8 +1,8 @@
 // The HTTP face of the app: health, readiness, Prometheus metrics, and the channels' webhooks.
-import rateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logging/logger.ts";
+import { installGuard, RequestGuard } from "./guard.ts";
 
 export interface ReadinessCheck {
   name: string;
@@ -17,8 +17,12 @@ export interface HttpServerOptions {
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
   /** Per-check timeout for /readyz. */
   checkTimeoutMs?: number;
-  /** Requests per minute per IP on /webhooks/* and /api/*. */
+  /** Authenticated requests per minute per IP on /webhooks/*, /api/* and the queue dashboard. */
   perIpPerMinute?: number;
+  /** Requests without valid credentials per minute per IP (cheap 401s; 429 beyond). */
+  unauthenticatedPerIpPerMinute?: number;
+  /** Reverse proxies (IPs, CIDRs) whose X-Forwarded-For gives the client's address; empty: none. */
+  trustProxy?: string[];
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
@@ -42,6 +46,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1_048_576,
     return503OnClosing: true,
+    // Behind a proxy every caller would share its address: per-IP limits need the forwarded one.
+    ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}),
   });
 
   // Bad JSON and similar client errors: a short 4xx, not the parser's internals.
@@ -51,15 +57,15 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     return reply.code(status).send({ error: status === 500 ? "internal_error" : "bad_request", message: status === 500 ? "internal error" : error.message });
   });
 
-  // Per-IP limit as a root hook, so it runs before any route's own checks (auth, secrets): a flood of
-  // unauthenticated requests is limited too. Health probes and metrics scrapes are never limited.
-  await app.register(rateLimit, { global: false });
-  app.addHook(
-    "onRequest",
-    app.rateLimit({
-      max: options.perIpPerMinute ?? 1200,
-      timeWindow: 60_000,
-      allowList: (request) => !/^\/(webhooks|api)\//.test(request.url),
+  // Authenticate before you count (guard.ts): the routes that take a secret check it first; callers
+  // without it are refused under their own per-IP limit and never use up the platform's. Health probes and
+  // metrics scrapes are never limited.
+  installGuard(
+    app,
+    new RequestGuard({
+      log: options.log,
+      perIpPerMinute: options.perIpPerMinute ?? 1200,
+      unauthenticatedPerIpPerMinute: options.unauthenticatedPerIpPerMinute ?? 60,
     }),
   );
 

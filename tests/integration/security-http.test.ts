@@ -23,6 +23,7 @@ describe("HTTP security", () => {
         DATABASE_URL: await createPostgresDatabase(),
         ADMIN_API_TOKEN: TOKEN,
         HTTP_RATE_LIMIT_PER_MINUTE: "40",
+        HTTP_UNAUTHENTICATED_PER_MINUTE: "20",
         SHUTDOWN_GRACE_MS: "1000",
       }),
       createLogger("silent"),
@@ -39,6 +40,11 @@ describe("HTTP security", () => {
     const ok = await fetch(`${app.url}/api/audit`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(Array.isArray(await ok.json())).toBe(true);
+    // The scheme is case-insensitive (RFC 9110).
+    for (const scheme of ["bearer", "BEARER", "Bearer  "]) {
+      expect((await fetch(`${app.url}/api/audit`, { headers: { authorization: `${scheme} ${TOKEN}` } })).status).toBe(200);
+    }
+    expect((await fetch(`${app.url}/api/audit`, { headers: { authorization: `Basic ${TOKEN}` } })).status).toBe(401);
   });
 
   it("answers malformed JSON with a 4xx, not a crash", async () => {
@@ -52,10 +58,16 @@ describe("HTTP security", () => {
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   });
 
-  it("limits requests per IP on /api and /webhooks but never on health probes", async () => {
+  it("limits unauthenticated requests per IP apart from authenticated ones, and never health probes", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 45; i++) statuses.push((await fetch(`${app.url}/api/audit`)).status);
-    expect(statuses).toContain(429);
+    expect(statuses).toContain(401);
+    expect(statuses.slice(-10)).toEqual(Array.from({ length: 10 }, () => 429));
+    // The strangers' flood does not lock out the token holder.
+    expect((await fetch(`${app.url}/api/audit`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    const authed: number[] = [];
+    for (let i = 0; i < 45; i++) authed.push((await fetch(`${app.url}/api/audit`, { headers: { authorization: `Bearer ${TOKEN}` } })).status);
+    expect(authed).toContain(429);
     for (let i = 0; i < 50; i++) expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   });
 });

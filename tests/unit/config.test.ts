@@ -55,4 +55,17 @@ describe("configuration", () => {
     expect(() => loadConfig(env)).toThrow(/TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_MODE is webhook/);
     expect(loadConfig({ ...env, TELEGRAM_WEBHOOK_SECRET: "s3cret-value-123" }).telegramMode).toBe("webhook");
   });
+
+  it("reads TRUST_PROXY as a list of addresses and CIDR ranges, and refuses anything else", () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: " 127.0.0.1, 10.0.0.0/8 ,fd00::/8,loopback" }).TRUST_PROXY).toEqual([
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "fd00::/8",
+      "loopback",
+    ]);
+    for (const bad of ["true", "10.0.0.0/33", "10.0.0/8", "*", "10.0.0.1/8/2", "example.com"]) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY/);
+    }
+  });
 });

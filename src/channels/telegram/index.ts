@@ -17,6 +17,7 @@ import type { Update } from "grammy/types";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/env.ts";
+import { checkCredentials } from "../../http/guard.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { UpdateLedger } from "../ledger.ts";
 import { UnreachableError, type ChannelAdapter, type ChannelDeps, type ChannelFactory, type Core, type IncomingMessage, type Reply, type SentMessage } from "../../core/ports.ts";
@@ -240,13 +241,10 @@ export class TelegramAdapter implements ChannelAdapter {
     app.post(
       TELEGRAM_WEBHOOK_PATH,
       {
-        // Before the body is even parsed: a caller without the secret learns nothing and costs nothing.
-        onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-          if (!sameSecret(request.headers[SECRET_HEADER], secret)) {
-            this.log.warn("telegram webhook called without the right secret");
-            return reply.code(401).send({ ok: false, error: "unauthorized" });
-          }
-        },
+        // Before the body is even parsed: a caller without the secret learns nothing and costs nothing;
+        // only Telegram's own calls count against the per-IP limit.
+        onRequest: async (request: FastifyRequest, reply: FastifyReply) =>
+          checkCredentials(app, request, reply, sameSecret(request.headers[SECRET_HEADER], secret), "telegram webhook", this.log),
       },
       async (request, reply) => {
         if (!updateSchema.safeParse(request.body).success) {
