@@ -18,6 +18,7 @@ import Fuse from "fuse.js";
 import MiniSearch from "minisearch";
 import { buildKnowledgeBase, type Intent, type KnowledgeBase, loadKnowledgeBase, repoRoot } from "../src/features/faq/knowledge.ts";
 import { FaqMatcher } from "../src/features/faq/matcher.ts";
+import { TENTATIVE_CONFIDENCE } from "../src/features/faq/index.ts";
 import { normalize } from "../src/features/faq/normalize.ts";
 import { evaluate, type LabelledQuestion, loadLabelled } from "../src/features/faq/evaluate.ts";
 import { existsSync, readFileSync } from "node:fs";
@@ -212,11 +213,37 @@ const rows: Row[] = scaleOnly ? [] : [
       return r.decision === "answer" ? r.best!.intentId : null;
     },
   },
+  likelyRow(),
   baselineRow("fuse.js, defaults, raw text", dev, fuseBaseline(kb, raw), (t) => `1 - fuse score ≥ ${t.toFixed(3)}`),
   baselineRow("MiniSearch BM25, defaults, raw text", dev, miniSearchBaseline(kb, raw), (t) => `BM25 score ≥ ${t.toFixed(2)}`),
   baselineRow("fuse.js, defaults, our normaliser", dev, fuseBaseline(kb, fold), (t) => `1 - fuse score ≥ ${t.toFixed(3)}`),
   baselineRow("MiniSearch BM25, our normaliser", dev, miniSearchBaseline(kb, fold), (t) => `BM25 score ≥ ${t.toFixed(2)}`),
 ];
+
+/**
+ * What the person reads: the bot also gives the likely answer when it is unsure but the confidence is
+ * at least TENTATIVE_CONFIDENCE (with the alternatives as buttons).
+ */
+function likelyRow(): Row {
+  const likely = (q: string) => {
+    const r = matcher.match(q);
+    return r.decision === "suggest" && r.best && r.best.confidence >= TENTATIVE_CONFIDENCE ? { ...r, decision: "answer" as const } : r;
+  };
+  const ev = evaluate(dev, likely);
+  return {
+    name: "FaqMatcher + likely answers",
+    top1: ev.strictAccuracy,
+    rawTop1: matcherRawTop1,
+    rejection: ev.rejectionRate,
+    fallbackPrecision: ev.fallbackPrecision,
+    threshold: `also answers "suggest" at confidence ≥ ${TENTATIVE_CONFIDENCE}`,
+    ...matcherLatency,
+    answers: (q) => {
+      const r = likely(q);
+      return r.decision === "answer" ? r.best!.intentId : null;
+    },
+  };
+}
 
 if (!scaleOnly) report();
 if (!scaleOnly) acceptanceReport();
@@ -255,8 +282,11 @@ function acceptanceReport(): void {
     console.log(`${row.name.padEnd(38)} ${pct(passed, items.length)}  ${pct(inPassed, inScope)}    ${pct(rejected, items.length - inScope)}`);
     return passed / items.length;
   });
-  const bestPeer = Math.max(...scores.slice(1));
-  console.log(`margin over the best peer on the acceptance set: ${((scores[0]! - bestPeer) * 100).toFixed(1)} points (target ≥ 10).\n`);
+  const bestPeer = Math.max(...scores.slice(2));
+  console.log(
+    `margin over the best peer on the acceptance set: ${((scores[0]! - bestPeer) * 100).toFixed(1)} points answered outright, ` +
+      `${((scores[1]! - bestPeer) * 100).toFixed(1)} with likely answers (target ≥ 10).\n`,
+  );
 }
 
 function report(): void {
@@ -272,7 +302,7 @@ for (const r of rows) {
     `${r.name.padEnd(38)} ${pct(r.top1)}  ${pct(r.rawTop1)}    ${pct(r.rejection)}   ${pct(r.fallbackPrecision)}  ${ms(r.p50)} ${ms(r.p99)}  ${r.threshold}`,
   );
 }
-const bestBaseline = Math.max(...rows.slice(1).map((r) => r.top1));
+const bestBaseline = Math.max(...rows.slice(2).map((r) => r.top1));
 console.log(
   `\nlenient top-1 (answer or "Ý bạn là…" with the right intent first): ${(e.top1Accuracy * 100).toFixed(1)}%; ` +
     `answered wrongly: ${e.answeredWrongly}; out of scope answered: ${e.outOfScopeAnswered}.`,

@@ -33,7 +33,7 @@ export interface Faq {
  * (the calibrated confidence estimates P(right): from here on the answer is right more often than not
  * by a clear margin); below it, only "Ý bạn là…" buttons.
  */
-const TENTATIVE_CONFIDENCE = 0.6;
+export const TENTATIVE_CONFIDENCE = 0.6;
 
 /** Up to this many words, a message after an answer is read as a follow-up on it first. */
 const SHORT_FOLLOW_UP_WORDS = 7;
