@@ -21,7 +21,7 @@ import { broadcastApi, configRates, registerBroadcastCommands, startBroadcasts }
 import { MAINTENANCE_QUEUE, startMaintenance } from "./features/maintenance.ts";
 import { registerTaskCommands } from "./features/tasks/commands.ts";
 import { registerReminderCommands } from "./features/reminders/commands.ts";
-import { startReminders } from "./features/reminders/runtime.ts";
+import { startReminders, taskRemindersFor } from "./features/reminders/runtime.ts";
 import { REMINDER_QUEUE } from "./features/reminders/service.ts";
 import { BROADCAST_QUEUE } from "./features/broadcast/service.ts";
 import { bullBoard } from "./http/bull-board.ts";
@@ -81,7 +81,7 @@ export function createCore(deps: {
   registerAccessCommands(router);
   registerIndicatorCommands(router);
   registerHandoff(router);
-  registerTaskCommands(router);
+  registerTaskCommands(router, { reminders: taskRemindersFor });
   registerReminderCommands(router);
   registerBroadcastCommands(router);
   const pipeline = new Pipeline({

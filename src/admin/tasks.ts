@@ -4,6 +4,7 @@
 import { loadMessages } from "../core/messages.ts";
 import { cronToRule, describeRule, formatDateTime } from "../features/reminders/schedule.ts";
 import { parseDeadline } from "../features/reminders/schedule.ts";
+import { databaseTaskReminders } from "../features/reminders/tasks.ts";
 import { changeDeadline, deadlineLabel, importTasksFile, type TaskContext } from "../features/tasks/service.ts";
 import type { AdminCommand, AdminContext } from "./types.ts";
 
@@ -12,7 +13,7 @@ const actor = { personId: null, label: "cli:admin" };
 function taskContext(ctx: AdminContext): TaskContext {
   // No Redis here: reminder rows are written to the database and the running app schedules them
   // (its one-minute re-sync, and every start-up).
-  return { prisma: ctx.db.prisma, settings: ctx.config, messages: loadMessages() };
+  return { prisma: ctx.db.prisma, settings: ctx.config, messages: loadMessages(), reminders: databaseTaskReminders };
 }
 
 export const taskCommands: AdminCommand[] = [

@@ -100,6 +100,11 @@ describe("architecture", () => {
     expect(circles(graph)).toEqual([]);
   });
 
+  it("has no import circle between features (reminders depend on tasks, not the reverse)", () => {
+    expect(circles(featureGraph(graph))).toEqual([]);
+    expect(graph.get("features/reminders/tasks")).toContain("features/tasks/service");
+  });
+
   it("channel adapters and features never import the composition root", () => {
     const offenders = [...graph].filter(([file, deps]) => /^(channels|features|outbox|core)\//.test(file) && deps.includes("app")).map(([file]) => file);
     expect(offenders).toEqual([]);

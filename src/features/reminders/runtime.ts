@@ -10,7 +10,8 @@ import type { CoreServices } from "../../core/types.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { QueueSet } from "../../queue/queues.ts";
-import { planTaskReminders, reviewOccurrence, syncReviewSchedulers } from "../tasks/service.ts";
+import { databaseTaskReminders, planTaskReminders, reviewOccurrence, syncReviewSchedulers } from "./tasks.ts";
+import type { TaskReminders } from "../tasks/service.ts";
 import { escalateOverdue, remindBriefing, remindReports } from "./planner.ts";
 import { JOB, REMINDER_KIND, Reminders } from "./service.ts";
 import { at, clockMinutes, today } from "./schedule.ts";
@@ -44,6 +45,11 @@ export interface StartRemindersOptions {
 export function remindersFor(services: CoreServices): Reminders | undefined {
   if (!services.queues) return undefined;
   return new Reminders({ prisma: services.prisma, queues: services.queues, config: services.config, log: services.log, outbox: services.outbox, registry: services.registry });
+}
+
+/** What chat commands on tasks use: the Reminders handle when the app runs with queues, else rows only. */
+export function taskRemindersFor(services: CoreServices): TaskReminders {
+  return remindersFor(services) ?? databaseTaskReminders;
 }
 
 export async function startReminders(options: StartRemindersOptions): Promise<Reminders> {

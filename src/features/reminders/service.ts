@@ -19,7 +19,9 @@ import type { Prisma, PrismaClient, Reminder } from "../../generated/prisma/clie
 import type { Logger } from "../../logging/logger.ts";
 import type { ChannelAdapter, ChannelName, Outbox, Outcome, OutboundMessage } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
+import type { TaskContext, TaskReminders } from "../tasks/service.ts";
 import { deferOutOfQuiet, inQuietHours, minuteKey, type QuietHours } from "./schedule.ts";
+import { assignedNotices, planTaskReminders, reviewSchedulerId, syncReviewSchedulers, type NewReminder } from "./tasks.ts";
 
 export const REMINDER_QUEUE = "reminders";
 /** The outbox kind of every reminder message. */
@@ -50,7 +52,7 @@ export interface ReminderDeps {
 
 export type ScheduledRow = Pick<Reminder, "id" | "jobKey" | "dueAt">;
 
-export class Reminders {
+export class Reminders implements TaskReminders {
   readonly queueName: string;
   readonly registry: ChannelRegistry;
   constructor(readonly deps: ReminderDeps) {
@@ -292,10 +294,7 @@ export class Reminders {
   }
 
   /** Creates rows (skipping keys that exist) and schedules those still SCHEDULED. */
-  async createAndSchedule(
-    rows: Array<{ jobKey: string; kind: Reminder["kind"]; personId: number; text: string; dueAt: Date; taskId?: number | null; unitCode?: string | null; urgent?: boolean }>,
-    now?: Date,
-  ): Promise<ScheduledRow[]> {
+  async createAndSchedule(rows: NewReminder[], now?: Date): Promise<ScheduledRow[]> {
     if (rows.length === 0) return [];
     const { prisma } = this.deps;
     for (let i = 0; i < rows.length; i += 1000) {
@@ -314,5 +313,24 @@ export class Reminders {
     await this.schedule(scheduled, now?.getTime());
     return scheduled;
   }
-}
 
+  // ───────────── what task changes ask (the TaskReminders port of tasks/service.ts) ─────────────
+
+  async planTasks(ctx: TaskContext, taskIds: number[]): Promise<void> {
+    await planTaskReminders(ctx.prisma, ctx.settings, ctx.messages, { taskIds, reminders: this, ...(ctx.now ? { now: ctx.now } : {}) });
+    await syncReviewSchedulers(ctx.prisma, this, ctx.settings.TZ);
+  }
+
+  async notifyAssigned(ctx: TaskContext, taskId: number, by: string): Promise<void> {
+    const now = ctx.now ?? new Date();
+    await this.createAndSchedule(await assignedNotices(ctx, taskId, by, now), now);
+  }
+
+  async cancelTaskReminders(_ctx: TaskContext, where: Prisma.ReminderWhereInput, reason: string): Promise<void> {
+    await this.cancel(where, reason);
+  }
+
+  async taskDone(_ctx: TaskContext, taskId: number): Promise<void> {
+    await this.queue.removeJobScheduler(reviewSchedulerId(taskId));
+  }
+}

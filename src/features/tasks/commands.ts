@@ -9,13 +9,14 @@ import type { Router } from "../../core/router.ts";
 import type { Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
 import { actorLabel, refusal } from "../access/commands.ts";
-import { remindersFor } from "../reminders/runtime.ts";
-import { parseDeadline, type Deadline } from "../reminders/schedule.ts";
+import type { CoreServices } from "../../core/types.ts";
 import { findUnits } from "../units.ts";
-import { changeDeadline, completeUnits, createTask, deadlineLabel, dueNote, openTasksUnder, type TaskContext } from "./service.ts";
+import { parseDeadline, type Deadline } from "./deadline.ts";
+import { changeDeadline, completeUnits, createTask, deadlineLabel, dueNote, openTasksUnder, type TaskContext, type TaskReminders } from "./service.ts";
 
-function taskContext(ctx: TurnContext): TaskContext {
-  return { prisma: ctx.services.prisma, settings: ctx.services.config, messages: ctx.services.messages, reminders: remindersFor(ctx.services) };
+export interface TaskCommandDeps {
+  /** The reminders of a turn's task changes (the reminders feature's taskRemindersFor); absent: none. */
+  reminders?: (services: CoreServices) => TaskReminders | undefined;
 }
 
 function actorOf(ctx: TurnContext) {
@@ -29,7 +30,14 @@ async function unitsActorMay(ctx: TurnContext, unitCodes: string[], permission: 
   return allowed;
 }
 
-export function registerTaskCommands(router: Router): void {
+export function registerTaskCommands(router: Router, deps: TaskCommandDeps): void {
+  const taskContext = (ctx: TurnContext): TaskContext => ({
+    prisma: ctx.services.prisma,
+    settings: ctx.services.config,
+    messages: ctx.services.messages,
+    reminders: deps.reminders?.(ctx.services),
+  });
+
   router.command({
     name: "viec",
     aliases: ["congviec"],

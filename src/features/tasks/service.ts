@@ -1,29 +1,17 @@
 // Plan tasks: title, assigning document, responsible units, deadline (date, month, quarter or recurring
 // "thường xuyên" with a review cadence). Each responsible unit completes its own part; the task is DONE
-// when every unit has. Reminders are planned per (task, unit, due date, offset, officer), so changing a
-// deadline gives new keys and cancels the old ones, and completing a unit's part cancels that unit's.
+// when every unit has. Tasks know nothing of how reminders are planned: each change tells the reminders
+// feature through the TaskReminders port (implemented in reminders/, which depends on tasks, not the
+// reverse): reminders are planned per (task, unit, due date, offset, officer), so changing a deadline gives
+// new keys and cancels the old ones, and completing a unit's part cancels that unit's.
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
-import { fill, type Messages } from "../../core/messages.ts";
+import { daysBetween, formatDate, fromDbDate, toDbDate, today } from "../../core/dates.ts";
+import type { Messages } from "../../core/messages.ts";
 import { foldDiacritics } from "../../core/text.ts";
-import type { PlanTask, PrismaClient } from "../../generated/prisma/client.ts";
+import type { PlanTask, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import { audit } from "../../security/audit.ts";
-import type { Reminders } from "../reminders/service.ts";
-import {
-  cadences,
-  dateKey,
-  daysBetween,
-  describeCadence,
-  describeDeadline,
-  formatDate,
-  fromDbDate,
-  parseDeadline,
-  taskReminderTimes,
-  toDbDate,
-  today,
-  type Deadline,
-  type QuietHours,
-} from "../reminders/schedule.ts";
+import { describeDeadline, parseDeadline, type Deadline } from "./deadline.ts";
 
 export interface TaskSettings {
   TZ: string;
@@ -47,134 +35,6 @@ export function deadlineLabel(task: Pick<PlanTask, "deadlineKind" | "dueDate" | 
   return describeDeadline(taskDeadline(task));
 }
 
-const reviewSchedulerId = (taskId: number) => `task-${taskId}-review`;
-
-async function officersOf(prisma: PrismaClient, unitCodes: string[]): Promise<Map<string, number[]>> {
-  const roles = await prisma.roleAssignment.findMany({
-    where: { unitCode: { in: unitCodes }, role: "OFFICER", revokedAt: null },
-    select: { unitCode: true, personId: true },
-  });
-  const map = new Map<string, number[]>();
-  for (const r of roles) map.set(r.unitCode, [...new Set([...(map.get(r.unitCode) ?? []), r.personId])]);
-  return map;
-}
-
-function documentLine(task: Pick<PlanTask, "document">): string {
-  return task.document ? `\nVăn bản: ${task.document}` : "";
-}
-
-/**
- * Reminder rows for open tasks (all, or the given ones): 7, 3, 1 days before and on the due date, to the
- * officers of every responsible unit that has not completed its part. Rows that exist are kept.
- */
-export async function planTaskReminders(
-  prisma: PrismaClient,
-  settings: TaskSettings,
-  messages: Messages,
-  options: { taskIds?: number[]; reminders?: Reminders | undefined; now?: Date } = {},
-): Promise<number> {
-  const now = options.now ?? new Date();
-  const quiet: QuietHours = { start: settings.QUIET_HOURS_START, end: settings.QUIET_HOURS_END };
-  const todayDate = today(now, settings.TZ);
-  const tasks = await prisma.planTask.findMany({
-    where: {
-      status: "OPEN",
-      dueDate: { gte: toDbDate(todayDate) },
-      ...(options.taskIds ? { id: { in: options.taskIds } } : {}),
-    },
-    include: { units: { where: { completedAt: null }, include: { unit: { select: { name: true } } } } },
-  });
-  const officers = await officersOf(prisma, [...new Set(tasks.flatMap((t) => t.units.map((u) => u.unitCode)))]);
-  const rows = [];
-  for (const task of tasks) {
-    const due = fromDbDate(task.dueDate!);
-    for (const planned of taskReminderTimes(due, now, settings.TZ, settings.REMINDER_TIME, quiet)) {
-      const days = Number(planned.offset.slice(1));
-      const when = days === 0 ? "hạn là hôm nay" : days === 1 ? "còn 1 ngày (hạn ngày mai)" : `còn ${days} ngày`;
-      for (const u of task.units) {
-        for (const personId of officers.get(u.unitCode) ?? []) {
-          rows.push({
-            jobKey: `t${task.id}.${u.unitCode}.${dateKey(due)}.${planned.offset}.p${personId}`,
-            kind: "TASK" as const,
-            personId,
-            taskId: task.id,
-            unitCode: u.unitCode,
-            dueAt: planned.at,
-            text: fill(messages.reminderTask!, {
-              when,
-              id: task.id,
-              title: task.title,
-              deadline: deadlineLabel(task),
-              document: documentLine(task),
-              unit: u.unit.name,
-            }),
-          });
-        }
-      }
-    }
-  }
-  if (options.reminders) await options.reminders.createAndSchedule(rows, now);
-  else for (let i = 0; i < rows.length; i += 1000) await prisma.reminder.createMany({ data: rows.slice(i, i + 1000), skipDuplicates: true });
-  return rows.length;
-}
-
-/** Job Schedulers for the review cadence of recurring tasks; removes those of tasks no longer open. */
-export async function syncReviewSchedulers(prisma: PrismaClient, reminders: Reminders, tz: string): Promise<number> {
-  const tasks = await prisma.planTask.findMany({ where: { status: "OPEN", deadlineKind: "RECURRING" }, select: { id: true, cadence: true } });
-  const wanted = new Set<string>();
-  for (const t of tasks) {
-    const id = reviewSchedulerId(t.id);
-    wanted.add(id);
-    await reminders.queue.upsertJobScheduler(
-      id,
-      { pattern: t.cadence ?? cadences.monthly!.cron, tz },
-      { name: "task-review", data: { taskId: t.id }, opts: { removeOnComplete: 200, removeOnFail: 200, attempts: 5, backoff: { type: "exponential", delay: 2000 } } },
-    );
-  }
-  for (const s of await reminders.queue.getJobSchedulers(0, -1)) {
-    const id = s.id ?? s.key;
-    if (id && /^task-\d+-review$/.test(id) && !wanted.has(id)) await reminders.queue.removeJobScheduler(id);
-  }
-  return tasks.length;
-}
-
-/** One review occurrence of a recurring task: a reminder to the officers of each open unit. */
-export async function reviewOccurrence(
-  prisma: PrismaClient,
-  reminders: Reminders,
-  messages: Messages,
-  taskId: number,
-  occurrence: Date,
-  tz: string,
-): Promise<number> {
-  const task = await prisma.planTask.findUnique({
-    where: { id: taskId },
-    include: { units: { where: { completedAt: null }, include: { unit: { select: { name: true } } } } },
-  });
-  if (!task || task.status !== "OPEN" || task.deadlineKind !== "RECURRING") return 0;
-  const officers = await officersOf(prisma, task.units.map((u) => u.unitCode));
-  const day = dateKey(today(occurrence, tz));
-  const rows = task.units.flatMap((u) =>
-    (officers.get(u.unitCode) ?? []).map((personId) => ({
-      jobKey: `t${task.id}.${u.unitCode}.${day}.rv.p${personId}`,
-      kind: "TASK" as const,
-      personId,
-      taskId: task.id,
-      unitCode: u.unitCode,
-      dueAt: occurrence,
-      text: fill(messages.reminderTaskReview!, {
-        id: task.id,
-        title: task.title,
-        cadence: describeCadence(task.cadence),
-        document: documentLine(task),
-        unit: u.unit.name,
-      }),
-    })),
-  );
-  await reminders.createAndSchedule(rows);
-  return rows.length;
-}
-
 // ───────────── create, edit, complete ─────────────
 
 export interface TaskInput {
@@ -184,11 +44,27 @@ export interface TaskInput {
   unitCodes: string[];
 }
 
+/**
+ * What task changes ask of the reminders feature. Implemented by reminders/service.ts's Reminders (with
+ * Redis) and reminders/tasks.ts's databaseTaskReminders (rows only, for the admin CLI); absent, tasks
+ * change without touching reminders.
+ */
+export interface TaskReminders {
+  /** Plans the reminders of these open tasks (and the review schedules of recurring ones). */
+  planTasks(ctx: TaskContext, taskIds: number[]): Promise<void>;
+  /** Tells the officers of a newly assigned task at once. */
+  notifyAssigned(ctx: TaskContext, taskId: number, by: string): Promise<void>;
+  /** Cancels the task reminders that no longer apply (deadline changed, parts done, units removed). */
+  cancelTaskReminders(ctx: TaskContext, where: Prisma.ReminderWhereInput, reason: string): Promise<void>;
+  /** The task is done: its review schedule goes. */
+  taskDone(ctx: TaskContext, taskId: number): Promise<void>;
+}
+
 export interface TaskContext {
   prisma: PrismaClient;
   settings: TaskSettings;
   messages: Messages;
-  reminders?: Reminders | undefined;
+  reminders?: TaskReminders | undefined;
   now?: Date;
 }
 
@@ -213,39 +89,9 @@ export async function createTask(ctx: TaskContext, input: TaskInput, actor: Acto
     unitCode: input.unitCodes[0] ?? null,
     detail: { taskId: task.id, title: task.title, deadline: deadlineLabel(task), units: input.unitCodes },
   });
-  await afterChange(ctx, task.id);
-  if (options.notify && ctx.reminders) {
-    const full = await prisma.planTask.findUniqueOrThrow({ where: { id: task.id }, include: { units: { include: { unit: { select: { name: true } } } } } });
-    const officers = await officersOf(prisma, input.unitCodes);
-    const now = ctx.now ?? new Date();
-    await ctx.reminders.createAndSchedule(
-      full.units.flatMap((u) =>
-        (officers.get(u.unitCode) ?? []).map((personId) => ({
-          jobKey: `t${task.id}.${u.unitCode}.new.p${personId}`,
-          kind: "TASK" as const,
-          personId,
-          taskId: task.id,
-          unitCode: u.unitCode,
-          dueAt: now,
-          text: fill(ctx.messages.reminderTaskAssigned!, {
-            id: task.id,
-            title: task.title,
-            deadline: deadlineLabel(task),
-            document: documentLine(task),
-            unit: u.unit.name,
-            by: actor.label,
-          }),
-        })),
-      ),
-      now,
-    );
-  }
+  await ctx.reminders?.planTasks(ctx, [task.id]);
+  if (options.notify) await ctx.reminders?.notifyAssigned(ctx, task.id, actor.label);
   return task;
-}
-
-async function afterChange(ctx: TaskContext, taskId: number): Promise<void> {
-  await planTaskReminders(ctx.prisma, ctx.settings, ctx.messages, { taskIds: [taskId], reminders: ctx.reminders, ...(ctx.now ? { now: ctx.now } : {}) });
-  if (ctx.reminders) await syncReviewSchedulers(ctx.prisma, ctx.reminders, ctx.settings.TZ);
 }
 
 /** Changes a task's deadline: the reminders of the old deadline are cancelled and new ones planned. */
@@ -256,16 +102,15 @@ export async function changeDeadline(ctx: TaskContext, taskId: number, deadline:
     where: { id: taskId },
     data: { deadlineKind: deadline.kind, dueDate: deadline.dueDate ? toDbDate(deadline.dueDate) : null, cadence: deadline.cadence },
   });
-  const cancel = { taskId, kind: "TASK" as const, NOT: { jobKey: { contains: ".new." } } };
-  if (ctx.reminders) await ctx.reminders.cancel(cancel, "đã đổi hạn");
-  else await prisma.reminder.updateMany({ where: { ...cancel, status: "SCHEDULED" }, data: { status: "CANCELLED", lastError: "đã đổi hạn" } });
+  // Every reminder of the old deadline goes (not the "assigned" notice).
+  await ctx.reminders?.cancelTaskReminders(ctx, { taskId, kind: "TASK", NOT: { jobKey: { contains: ".new." } } }, "đã đổi hạn");
   await audit(prisma, {
     actorPersonId: actor.personId ?? null,
     actorLabel: actor.label,
     action: "task.deadline",
     detail: { taskId, from: deadlineLabel(before), to: deadlineLabel(task) },
   });
-  await afterChange(ctx, taskId);
+  await ctx.reminders?.planTasks(ctx, [taskId]);
   return task;
 }
 
@@ -309,12 +154,8 @@ export async function completeUnits(ctx: TaskContext, taskId: number, unitCodes:
     return { completedUnits: codes, taskDone };
   });
   const where = result.taskDone ? { taskId } : { taskId, unitCode: { in: result.completedUnits } };
-  if (ctx.reminders) {
-    await ctx.reminders.cancel(where, "việc đã hoàn thành");
-    if (result.taskDone) await ctx.reminders.queue.removeJobScheduler(reviewSchedulerId(taskId));
-  } else {
-    await prisma.reminder.updateMany({ where: { ...where, status: "SCHEDULED" }, data: { status: "CANCELLED", lastError: "việc đã hoàn thành" } });
-  }
+  await ctx.reminders?.cancelTaskReminders(ctx, where, "việc đã hoàn thành");
+  if (result.taskDone) await ctx.reminders?.taskDone(ctx, taskId);
   return result;
 }
 
@@ -495,13 +336,9 @@ export async function importTasks(ctx: TaskContext, rows: ParsedTaskRow[], actor
       kind: "TASK" as const,
       OR: [...(deadlineChanged.includes(id) ? [{ NOT: { jobKey: { contains: ".new." } } }] : []), { unitCode: { notIn: units } }],
     };
-    if (ctx.reminders) await ctx.reminders.cancel(stale, "đã đổi hạn hoặc đơn vị");
-    else await prisma.reminder.updateMany({ where: { ...stale, status: "SCHEDULED" }, data: { status: "CANCELLED", lastError: "đã đổi hạn hoặc đơn vị" } });
+    await ctx.reminders?.cancelTaskReminders(ctx, stale, "đã đổi hạn hoặc đơn vị");
   }
-  if (touched.length) {
-    await planTaskReminders(prisma, ctx.settings, ctx.messages, { taskIds: touched, reminders: ctx.reminders, ...(ctx.now ? { now: ctx.now } : {}) });
-    if (ctx.reminders) await syncReviewSchedulers(prisma, ctx.reminders, ctx.settings.TZ);
-  }
+  if (touched.length) await ctx.reminders?.planTasks(ctx, touched);
   return result;
 }
 
