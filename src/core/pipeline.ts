@@ -65,8 +65,9 @@ const rateLimit =
   (limiter: RateLimiter): Middleware =>
   async (ctx, next) => {
     // The CLI is the operator's own tool (one-off questions, batches of test questions): only the
-    // public channels, where strangers write, are limited per user.
-    if (ctx.message.channel === "cli") return next();
+    // channels the registry marks public, where strangers write, are limited per user.
+    const { registry } = ctx.services;
+    if (registry.has(ctx.message.channel) && !registry.get(ctx.message.channel).capabilities.public) return next();
     let decision;
     try {
       decision = await limiter.hit(`${ctx.message.channel}:${ctx.message.userId}`);
@@ -133,7 +134,7 @@ export class Pipeline {
     const started = performance.now();
     const log = services.log.child({ channel: message.channel });
     try {
-      const actor = await resolveActor(services.prisma, message);
+      const actor = await resolveActor(services.prisma, message, services.registry);
       const { ctx, flush } = this.context(message, actor, log);
       const replies = await this.run(ctx, 0);
       await flush();
