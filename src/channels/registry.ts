@@ -69,6 +69,16 @@ export const CHANNEL_SPECS = [
     load: () => import("./zalo/adapter.ts"),
   },
   {
+    // Always on (no token): the chat page GET /chat and the widget /widget.js. Sending outside a turn
+    // appends to the session's transcript, which the page receives by server-sent events or at its next visit.
+    name: "web",
+    enumValue: "WEB",
+    label: "trang web",
+    capabilities: { buttons: true, photoUpload: true, sendable: true, public: true },
+    defaultRate: 200,
+    load: () => import("./web/adapter.ts"),
+  },
+  {
     name: "cli",
     enumValue: "CLI",
     label: "dòng lệnh",

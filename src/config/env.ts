@@ -135,6 +135,17 @@ export const envSchema = z.object({
     .refine((v) => /^[0-6](,[0-6])*$/.test(v.replace(/\s/g, "")), { message: "expected weekday numbers 0–6 (0 = Sunday), comma-separated" }),
   HANDOFF_ESCALATE_AFTER_MINUTES: intInRange(1, 100_000, 240),
   SHUTDOWN_GRACE_MS: intInRange(0, 120_000, 10_000),
+  // The web chat (src/channels/web): cookie signing key (empty: generated into DATA_DIR/web-session.key),
+  // who may put /chat in an iframe (the widget), and requests per IP per minute on /chat.
+  WEB_SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, { message: "expected at least 32 characters" }),
+  WEB_FRAME_ANCESTORS: z
+    .string()
+    .trim()
+    .default("*")
+    .refine((v) => v.split(/\s+/).every((s) => /^(\*|'self'|'none'|(https?:\/\/)?(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/.test(s)), {
+      message: "expected CSP frame-ancestors sources separated by spaces, e.g. https://dichvucong.quangbinh.gov.vn 'self', or *",
+    }),
+  WEB_RATE_LIMIT_PER_IP_MINUTE: intInRange(5, 1_000_000, 120),
 });
 
 export type Env = z.infer<typeof envSchema>;

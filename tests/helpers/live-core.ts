@@ -19,6 +19,8 @@ export interface LiveCore extends Core {
   queues: QueueSet;
   outbox: Outbox;
   channels: Record<"telegram" | "zalo", FakeChannel>;
+  /** The outbox's adapters by channel: a test may add a real adapter (e.g. the web chat's). */
+  adapters: Map<ChannelName, ChannelAdapter>;
   send(message: Partial<IncomingMessage> & { userId: string; channel: ChannelName }): ReturnType<Core["pipeline"]["handle"]>;
   close(): Promise<void>;
 }
@@ -31,11 +33,12 @@ export async function createLiveCore(
   const queues = createQueueSet(inject("redisUrl"), log, `test-${randomBytes(4).toString("hex")}`);
   await redisReady(queues.redis);
   const channels = { telegram: new FakeChannel("telegram"), zalo: new FakeChannel("zalo") };
+  const adapters = new Map<ChannelName, ChannelAdapter>(Object.entries(channels) as Array<[ChannelName, ChannelAdapter]>);
   const outbox = new Outbox({
     queues,
     prisma: db.prisma,
     log,
-    channels: new Map<ChannelName, ChannelAdapter>(Object.entries(channels) as Array<[ChannelName, ChannelAdapter]>),
+    channels: adapters,
     rates: { telegram: { perSecond: 100 }, zalo: { perSecond: 100 } },
     backoffMs: 50,
   });
@@ -52,6 +55,7 @@ export async function createLiveCore(
     queues,
     outbox,
     channels,
+    adapters,
     send: (message) => core.pipeline.handle({ chatId: message.userId, receivedAt: new Date(), ...message }),
     close: async () => {
       await queues.close(2000);

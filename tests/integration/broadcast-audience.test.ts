@@ -67,7 +67,7 @@ describe.each(["pglite", "postgres"] as const)("broadcast audience on %s", (kind
   }
 
   it("citizens of a subtree: subscribed, not opted out, reachable, not CLI, one per person", async () => {
-    expect(await countAudience(db.prisma, spec("CITIZENS"))).toEqual({ telegram: 3, zalo: 1 });
+    expect(await countAudience(db.prisma, spec("CITIZENS"))).toEqual({ telegram: 3, zalo: 1, web: 0 });
     expect(await fanOut(spec("CITIZENS"), await broadcastRow(), 2)).toEqual(["tg-a", "tg-district", "tg-linked", "zl-b"]);
   });
 
@@ -77,7 +77,7 @@ describe.each(["pglite", "postgres"] as const)("broadcast audience on %s", (kind
   });
 
   it("filters by channel (a linked person is then reached on the channel chosen)", async () => {
-    expect(await countAudience(db.prisma, spec("CITIZENS", district, ["zalo"]))).toEqual({ telegram: 0, zalo: 2 });
+    expect(await countAudience(db.prisma, spec("CITIZENS", district, ["zalo"]))).toEqual({ telegram: 0, zalo: 2, web: 0 });
     expect(await fanOut(spec("CITIZENS", district, ["zalo"]), await broadcastRow(), 1)).toEqual(["zl-b", "zl-linked"]);
     expect(await fanOut(spec("CITIZENS", district, ["telegram"]), await broadcastRow(), 1)).toEqual(["tg-a", "tg-district", "tg-linked"]);
   });
@@ -88,7 +88,7 @@ describe.each(["pglite", "postgres"] as const)("broadcast audience on %s", (kind
   });
 
   it("both: citizens and officers, each once", async () => {
-    expect(await countAudience(db.prisma, spec("BOTH"))).toEqual({ telegram: 5, zalo: 1 });
+    expect(await countAudience(db.prisma, spec("BOTH"))).toEqual({ telegram: 5, zalo: 1, web: 0 });
     expect(await fanOut(spec("BOTH"), await broadcastRow(), 2)).toEqual(["tg-a", "tg-district", "tg-linked", "tg-officer", "tg-supervisor", "zl-b"]);
     const page = await expandPage(db.prisma, spec("BOTH"), await broadcastRow(), 0, 100);
     const byChat = new Map(page.recipients.map((r) => [r.chatId, r.citizen]));

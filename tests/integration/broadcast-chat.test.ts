@@ -70,14 +70,14 @@ describe("/thongbao", () => {
     const preview = replies[0]!.text;
     expect(preview).toContain(text);
     expect(preview).toMatch(/Gửi tới: người dân đã đăng ký nhận thông báo của Huyện Lệ Thủy/);
-    expect(preview).toMatch(/Số người nhận: 8 \(Telegram 6 · Zalo 2\)/);
+    expect(preview).toMatch(/Số người nhận: 8 \(Telegram 6 · Zalo 2 · trang web 0\)/);
     expect(preview).toMatch(/Gõ \/huy để ngừng nhận/);
     const payloads = replies.flatMap((r) => (r.buttons ?? []).flat().map((b) => b.payload));
     const staleOk = payloadOf(payloads, "ok");
     // Switch to citizens and officers: the count follows.
     const both = await press(payloadOf(payloads, "a").replace(/:C$/, ":B"));
     // The district's own supervisor is one of its officers.
-    expect(both.text).toMatch(/Số người nhận: 10 \(Telegram 7 · Zalo 3\)/);
+    expect(both.text).toMatch(/Số người nhận: 10 \(Telegram 7 · Zalo 3 · trang web 0\)/);
     // The button of the older preview does not send: the supervisor must confirm what they last saw.
     const stale = await press(staleOk);
     expect(stale.text).toMatch(/Bản xem trước đó đã cũ/);
@@ -166,9 +166,9 @@ describe("/thongbao", () => {
   it("respects a citizen's /huy, and /tieptuc brings them back", async () => {
     expect(await h.say("telegram", "tg-c2", "/huy")).toMatch(/ngừng nhận thông báo/);
     const preview = await sup("/thongbao Họp dân");
-    expect(preview).toMatch(/Số người nhận: 6 \(Telegram 4 · Zalo 2\)/); // tg-blocked is unreachable now, tg-c2 opted out
+    expect(preview).toMatch(/Số người nhận: 6 \(Telegram 4 · Zalo 2 · trang web 0\)/); // tg-blocked is unreachable now, tg-c2 opted out
     await h.say("telegram", "tg-c2", "/tieptuc");
-    expect(await sup("/thongbao Họp dân")).toMatch(/Số người nhận: 7 \(Telegram 5 · Zalo 2\)/);
+    expect(await sup("/thongbao Họp dân")).toMatch(/Số người nhận: 7 \(Telegram 5 · Zalo 2 · trang web 0\)/);
     await sup("/thongbao huy");
   });
 });

@@ -83,10 +83,10 @@ describe("a channel added to the registry only", () => {
   it("counts the fake channel's citizens only under a registry that has it", async () => {
     const spec = { unitPath: "/44/450/", audience: "CITIZENS" as const, channels: [] };
     const withFake = await previewAudience(db.prisma, outbox, spec, registry);
-    expect(withFake.byChannel).toEqual({ telegram: 1, zalo: 1, fake: 1 });
+    expect(withFake.byChannel).toEqual({ telegram: 1, zalo: 1, web: 0, fake: 1 });
     expect(withFake.total).toBe(3);
     const appRegistry = await previewAudience(db.prisma, undefined, spec, channelRegistry);
-    expect(appRegistry.byChannel).toEqual({ telegram: 1, zalo: 1 });
+    expect(appRegistry.byChannel).toEqual({ telegram: 1, zalo: 1, web: 0 });
     expect(appRegistry.total).toBe(2);
   });
 
@@ -120,13 +120,13 @@ describe("a channel added to the registry only", () => {
       { unitCode: "450", audience: "CITIZENS", channels: [], text: "Thông báo chung cho mọi kênh", by: { personId: null, label: "api" } },
     );
     if (!result.ok) throw new Error(result.reason);
-    expect(result.preview.byChannel).toEqual({ telegram: 1, zalo: 1, fake: 1 });
+    expect(result.preview.byChannel).toEqual({ telegram: 1, zalo: 1, web: 0, fake: 1 });
     const has = (ch: FakeChannel, chatId: string) => ch.sent.some((s) => s.chatId === chatId && s.replies[0]!.text.includes("Thông báo chung"));
     await waitFor(() => has(fakeChannel, "f1") && has(telegram, "t1") && has(zalo, "z1"), 10_000, "the announcement on every channel");
     await waitFor(async () => (await db.prisma.broadcast.findUniqueOrThrow({ where: { id: result.broadcast.id } })).status === "DONE", 10_000, "DONE");
     const progress = await broadcastProgress(db.prisma, result.broadcast.id, configRates(config, registry), registry);
     expect(progress!.counts.sent).toBe(3);
-    expect(Object.keys(progress!.pendingByChannel).sort()).toEqual(["fake", "telegram", "zalo"]);
+    expect(Object.keys(progress!.pendingByChannel).sort()).toEqual(["fake", "telegram", "web", "zalo"]);
   });
 
   it("a reminder to a person reachable only on the fake channel goes through its adapter", async () => {
@@ -140,6 +140,6 @@ describe("a channel added to the registry only", () => {
     const appReminders = new Reminders({ prisma: db.prisma, queues, config, log, outbox, queueName: `reminders-control-${randomBytes(3).toString("hex")}` });
     const control = await db.prisma.reminder.create({ data: { jobKey: "rem-fake-control", kind: "PERSONAL", personId: fakeOnly.personId, text: "x", dueAt: new Date(), urgent: true } });
     expect(await appReminders.deliver(control)).toBe("unreachable");
-    expect((await db.prisma.reminder.findUniqueOrThrow({ where: { id: control.id } })).lastError).toBe("người nhận không có kênh Telegram/Zalo nào");
+    expect((await db.prisma.reminder.findUniqueOrThrow({ where: { id: control.id } })).lastError).toBe("người nhận không có kênh Telegram/Zalo/trang web nào");
   });
 });

@@ -8,9 +8,9 @@ import { testConfig } from "../helpers/config.ts";
 import { openTestDatabase } from "../helpers/databases.ts";
 
 const spec = (over: Partial<ChannelSpec>): ChannelSpec => ({
-  name: "web",
+  name: "viber",
   enumValue: "CLI",
-  label: "Web",
+  label: "Viber",
   capabilities: { buttons: true, photoUpload: false, sendable: false, public: true },
   ...over,
 });
@@ -31,24 +31,26 @@ describe("channel registry", () => {
   });
 
   it("maps names, enum values, labels and rates both ways", () => {
-    expect(channelRegistry.names).toEqual(["telegram", "zalo", "cli"]);
-    expect(channelRegistry.sendable).toEqual(["telegram", "zalo"]);
+    expect(channelRegistry.names).toEqual(["telegram", "zalo", "web", "cli"]);
+    expect(channelRegistry.sendable).toEqual(["telegram", "zalo", "web"]);
+    expect(channelRegistry.toEnum("web")).toBe("WEB");
     expect(channelRegistry.toEnum("zalo")).toBe("ZALO");
     expect(channelRegistry.fromEnum("TELEGRAM")).toBe("telegram");
     expect(channelRegistry.channelOf("NOPE")).toBeUndefined();
     expect(() => channelRegistry.fromEnum("NOPE")).toThrow(/unknown channel enum value NOPE/);
     expect(() => channelRegistry.get("viber")).toThrow(/unknown channel "viber"/);
     expect(channelRegistry.label("cli")).toBe("dòng lệnh");
-    expect(channelRegistry.rates()).toEqual({ telegram: 25, zalo: 10 });
-    expect(channelRegistry.rates({ ZALO_SEND_PER_SECOND: 3 })).toEqual({ telegram: 25, zalo: 3 });
-    expect(testConfig({ TELEGRAM_SEND_PER_SECOND: "7" }).sendRates).toEqual({ telegram: 7, zalo: 10 });
+    expect(channelRegistry.rates()).toEqual({ telegram: 25, zalo: 10, web: 200 });
+    expect(channelRegistry.rates({ ZALO_SEND_PER_SECOND: 3 })).toEqual({ telegram: 25, zalo: 3, web: 200 });
+    expect(testConfig({ TELEGRAM_SEND_PER_SECOND: "7" }).sendRates).toEqual({ telegram: 7, zalo: 10, web: 200 });
   });
 
   it("starts an adapter only when the channel has one and its setting is set", () => {
-    const [telegram, , cli] = CHANNEL_SPECS;
-    expect(channelEnabled(testConfig(), telegram)).toBe(false);
-    expect(channelEnabled(testConfig({ TELEGRAM_BOT_TOKEN: "123456789:AAtestTOKENtestTOKENtestTOKEN_xyz" }), telegram)).toBe(true);
-    expect(channelEnabled(testConfig(), cli)).toBe(false);
+    const [telegram, cli, web] = (["telegram", "cli", "web"] as const).map((name) => channelRegistry.get(name));
+    expect(channelEnabled(testConfig(), telegram!)).toBe(false);
+    expect(channelEnabled(testConfig({ TELEGRAM_BOT_TOKEN: "123456789:AAtestTOKENtestTOKENtestTOKEN_xyz" }), telegram!)).toBe(true);
+    expect(channelEnabled(testConfig(), cli!)).toBe(false);
+    expect(channelEnabled(testConfig(), web!)).toBe(true); // the web chat needs no token
     expect(channelEnabled(testConfig(), spec({ load: async () => ({ createAdapter: () => null }) }))).toBe(true);
   });
 
@@ -56,10 +58,10 @@ describe("channel registry", () => {
     const base = CHANNEL_SPECS.filter((s) => s.name !== "cli");
     expect(() => createChannelRegistry([...base, spec({})])).not.toThrow();
     expect(() => createChannelRegistry([...base, spec({ name: "zalo" })])).toThrow(/"zalo" listed twice/);
-    expect(() => createChannelRegistry([...CHANNEL_SPECS, spec({})])).toThrow(/CLI used by "cli" and "web"/);
+    expect(() => createChannelRegistry([...CHANNEL_SPECS, spec({})])).toThrow(/CLI used by "cli" and "viber"/);
     expect(() => createChannelRegistry([...base, spec({ name: "Web:1" })])).toThrow(/lower-case letters and digits/);
     expect(() => createChannelRegistry([...base, spec({ capabilities: { buttons: true, photoUpload: false, sendable: true, public: true } })])).toThrow(
-      /sendable channel "web" needs a defaultRate/,
+      /sendable channel "viber" needs a defaultRate/,
     );
   });
 });

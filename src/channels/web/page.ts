@@ -1,0 +1,72 @@
+// The chat page and its static files. The HTML holds no script and no style of its own (the CSP forbids
+// inline code): chat.js and chat.css are files, served with a content hash in their URL and gzipped once
+// at start-up. Vietnamese throughout; the CSRF token travels in a meta tag.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+
+export interface StaticFile {
+  body: Buffer;
+  gzip: Buffer;
+  type: string;
+  hash: string;
+}
+
+function load(name: string, type: string): StaticFile {
+  const body = readFileSync(path.join(import.meta.dirname, "assets", name));
+  return { body, gzip: gzipSync(body, { level: 9 }), type, hash: createHash("sha256").update(body).digest("hex").slice(0, 12) };
+}
+
+export function loadAssets(): Record<"chat.js" | "chat.css" | "widget.js", StaticFile> {
+  return {
+    "chat.js": load("chat.js", "text/javascript; charset=utf-8"),
+    "chat.css": load("chat.css", "text/css; charset=utf-8"),
+    "widget.js": load("widget.js", "text/javascript; charset=utf-8"),
+  };
+}
+
+const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export function chatPage(options: { csrf: string; jsHash: string; cssHash: string }): string {
+  return `<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="${escapeAttr(options.csrf)}">
+<meta name="color-scheme" content="light">
+<title>Trợ lý 06 – hỏi đáp VNeID, căn cước, dịch vụ công</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/chat/static/chat.css?v=${options.cssHash}">
+<script src="/chat/static/chat.js?v=${options.jsHash}" defer></script>
+</head>
+<body>
+<a class="skip" href="#text">Đến ô nhập câu hỏi</a>
+<header class="top">
+  <div class="brand">
+    <h1>Trợ lý 06</h1>
+    <p>Hỏi về VNeID, thẻ căn cước, cư trú, dịch vụ công</p>
+  </div>
+  <div class="tools">
+    <button type="button" id="size" class="tool" aria-describedby="size-now">Cỡ chữ <span id="size-now">lớn</span></button>
+    <button type="button" id="reset" class="tool">Xóa cuộc trò chuyện</button>
+  </div>
+</header>
+<main id="main">
+  <div id="log" class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Cuộc trò chuyện" tabindex="-1"></div>
+  <p id="status" class="status" role="status"></p>
+  <noscript><p class="bubble bot">Trang này cần bật JavaScript. Bạn cũng có thể hỏi qua Zalo hoặc Telegram, hoặc đến Công an cấp xã.</p></noscript>
+</main>
+<form id="form" class="composer" autocomplete="off">
+  <label for="text">Câu hỏi của bạn</label>
+  <div class="row">
+    <input id="text" name="text" type="text" maxlength="2000" enterkeyhint="send" placeholder="Ví dụ: kích hoạt VNeID" required>
+    <button type="submit" id="send">Gửi</button>
+  </div>
+  <p class="hint">Không cần ghi số căn cước hay số điện thoại. Gõ số để chọn một nút.</p>
+</form>
+</body>
+</html>
+`;
+}

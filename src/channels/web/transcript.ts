@@ -1,0 +1,111 @@
+// What a web session has seen: its last messages, in Redis, so that a page load shows the conversation
+// again and an officer's reply (sent outside a turn, through the outbox) waits for the page to fetch it.
+// Every entry has an increasing id per session; the page asks for the entries after the last id it has.
+// Texts are redacted before they are stored (no full ID or phone number in Redis), and keys expire after
+// the conversation retention period.
+import { EventEmitter } from "node:events";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { Reply } from "../../core/ports.ts";
+import { redactPII } from "../../privacy/redact.ts";
+
+/** Charts are a few tens of kB; anything larger is shown as its caption only. */
+const MAX_IMAGE_BYTES = 400_000;
+
+export const webReplySchema = z.object({
+  text: z.string(),
+  buttons: z.array(z.array(z.object({ label: z.string(), payload: z.string() }))).optional(),
+  image: z.object({ src: z.string(), alt: z.string() }).optional(),
+});
+export type WebReply = z.infer<typeof webReplySchema>;
+
+export const entrySchema = z.object({
+  id: z.number().int().positive(),
+  at: z.number(),
+  from: z.enum(["user", "bot"]),
+  /** The user's message as stored (redacted). */
+  text: z.string().optional(),
+  replies: z.array(webReplySchema).optional(),
+  /** Sent outside a turn (an officer's answer, an announcement). */
+  push: z.boolean().optional(),
+});
+export type Entry = z.infer<typeof entrySchema>;
+
+/** A core reply as the page renders it: buttons as buttons, a PNG as a data URL. */
+export function toWebReply(reply: Reply, redact: boolean): WebReply {
+  const text = redact ? redactPII(reply.text) : reply.text;
+  const out: WebReply = { text };
+  if (reply.buttons?.length) out.buttons = reply.buttons.map((row) => row.map((b) => ({ label: b.label, payload: b.payload })));
+  if (reply.image) {
+    const caption = reply.image.caption?.trim() ?? "";
+    if (reply.image.png.length <= MAX_IMAGE_BYTES) {
+      out.image = { src: `data:image/png;base64,${reply.image.png.toString("base64")}`, alt: caption || "Biểu đồ" };
+    } else if (caption && caption !== reply.text.trim()) {
+      out.text = [text, caption].filter(Boolean).join("\n\n");
+    }
+  }
+  return out;
+}
+
+export interface TranscriptOptions {
+  keyPrefix: string;
+  /** Entries kept per session. */
+  maxEntries: number;
+  ttlSec: number;
+}
+
+export class Transcript {
+  /** "entry:<sid>" fires after an entry is stored by this process. */
+  readonly events = new EventEmitter();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: TranscriptOptions,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  private keys(sid: string) {
+    return { list: `${this.options.keyPrefix}:log:${sid}`, seq: `${this.options.keyPrefix}:seq:${sid}` };
+  }
+
+  async append(sid: string, entry: Omit<Entry, "id" | "at">): Promise<Entry> {
+    const { list, seq } = this.keys(sid);
+    const id = await this.redis.incr(seq);
+    const stored: Entry = { id, at: Date.now(), ...entry, ...(entry.text !== undefined ? { text: redactPII(entry.text) } : {}) };
+    await this.redis
+      .multi()
+      .rpush(list, JSON.stringify(stored))
+      .ltrim(list, -this.options.maxEntries, -1)
+      .expire(list, this.options.ttlSec)
+      .expire(seq, this.options.ttlSec)
+      .exec();
+    this.events.emit(`entry:${sid}`, stored);
+    return stored;
+  }
+
+  /** Entries with an id above `after`, oldest first. */
+  async after(sid: string, after = 0): Promise<Entry[]> {
+    const raw = await this.redis.lrange(this.keys(sid).list, 0, -1);
+    const entries: Entry[] = [];
+    for (const line of raw) {
+      try {
+        const parsed = entrySchema.safeParse(JSON.parse(line));
+        if (parsed.success && parsed.data.id > after) entries.push(parsed.data);
+      } catch {
+        // a damaged line is skipped, not fatal
+      }
+    }
+    return entries;
+  }
+
+  /** The id of the newest entry (0 when there is none). */
+  async lastId(sid: string): Promise<number> {
+    return Number((await this.redis.get(this.keys(sid).seq)) ?? 0);
+  }
+
+  async forget(sid: string): Promise<void> {
+    const { list, seq } = this.keys(sid);
+    await this.redis.del(list, seq);
+  }
+}
