@@ -4,6 +4,7 @@
 // - Telegram: https://t.me/<bot>?start=u_<CODE> (the deep link carries the unit).
 // - Zalo: https://zalo.me/<bot account> — Zalo bots take no start parameter, so the citizen sends
 //   "DK <CODE>" first; the command prints that line to put under the code.
+// - Web: <PUBLIC_URL or --base-url>/chat?unit=<CODE> — the chat opens in the phone's browser, no app needed.
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import QRCode from "qrcode";
@@ -22,7 +23,7 @@ const served = channelRegistry.specs.filter((s) => s.load).map((s) => s.name);
 
 export const qrCommand: AdminCommand = {
   name: "qr",
-  usage: `qr --unit CODE --channel ${served.join("|")} [--out FILE.png] [--bot-username NAME]`,
+  usage: `qr --unit CODE --channel ${served.join("|")} [--out FILE.png] [--bot-username NAME] [--base-url URL]`,
   summary: "QR code (PNG) that opens the bot and subscribes the citizen to the unit",
   async run(ctx) {
     const { args } = ctx;
@@ -38,6 +39,7 @@ export const qrCommand: AdminCommand = {
       return 1;
     }
     const given = typeof args.options["bot-username"] === "string" ? args.options["bot-username"].trim() : "";
+    const baseUrl = typeof args.options["base-url"] === "string" ? args.options["base-url"].trim() : "";
     const spec = channelRegistry.get(channel);
     const qrLink = await loadQrLink(spec);
     if (!qrLink) {
@@ -46,7 +48,7 @@ export const qrCommand: AdminCommand = {
     }
     let made: Awaited<ReturnType<typeof qrLink>>;
     try {
-      made = await qrLink(ctx.config, { startArgument: startArgumentFor(unit.code), botName: given || undefined });
+      made = await qrLink(ctx.config, { startArgument: startArgumentFor(unit.code), botName: given || undefined, baseUrl: baseUrl || undefined });
     } catch (error) {
       console.error(error instanceof Error ? error.message : String(error));
       return 1;

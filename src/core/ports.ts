@@ -132,7 +132,11 @@ export type ChannelFactory = (deps: ChannelDeps) => ChannelAdapter;
  * What an adapter module may export as `qrLink`: the link a unit's QR code holds (`admin qr`), and whether
  * it carries the start argument (else the citizen types the unit's code first).
  */
-export type QrLink = (config: Config, options: { startArgument: string; botName?: string | undefined }) => Promise<{ link: string; carriesStart: boolean }>;
+export type QrLink = (
+  config: Config,
+  /** botName: --bot-username (Telegram, Zalo); baseUrl: --base-url, the address the web chat is reached at. */
+  options: { startArgument: string; botName?: string | undefined; baseUrl?: string | undefined },
+) => Promise<{ link: string; carriesStart: boolean }>;
 
 // ───────────────────────────── the outbox, as features see it ─────────────────────────────
 

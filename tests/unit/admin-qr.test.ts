@@ -141,6 +141,20 @@ describe("admin qr", () => {
     expectQrOf(readFileSync(out), "https://zalo.me/bot.TroLy06");
   });
 
+  it("for the web chat encodes <PUBLIC_URL>/chat?unit=CODE: no app needed", async () => {
+    const out = path.join(dir, "web.png");
+    const config = testConfig({ PUBLIC_URL: "https://troly06.quangbinh.gov.vn/" });
+    const { code, lines } = await run(["--unit", "19123", "--channel", "web", "--out", out], config);
+    expect(code).toBe(0);
+    expect(lines).toContain("Liên kết: https://troly06.quangbinh.gov.vn/chat?unit=19123");
+    expect(lines.join("\n")).toMatch(/nhận thông báo của Xã Sen Thủy qua trang web/);
+    expectQrOf(readFileSync(out), "https://troly06.quangbinh.gov.vn/chat?unit=19123");
+    // --base-url instead of PUBLIC_URL; without either the command says what to set.
+    const other = await run(["--unit", "09877", "--channel", "web", "--base-url", "https://hoidap.example.vn/troly", "--out", path.join(dir, "web2.png")]);
+    expect(other.lines).toContain("Liên kết: https://hoidap.example.vn/troly/chat?unit=09877");
+    expect((await run(["--unit", "19123", "--channel", "web", "--out", path.join(dir, "web3.png")])).code).toBe(1);
+  });
+
   it("refuses an unknown unit, a missing channel, and a missing bot name", async () => {
     expect((await run(["--unit", "99999", "--channel", "telegram", "--bot-username", "x_bot"])).code).toBe(1);
     expect((await run(["--unit", "19123"])).code).toBe(2);

@@ -358,5 +358,6 @@ export function createWebAdapter(deps: ChannelDeps, options?: WebAdapterOptions)
   return new WebAdapter({ config: deps.config, core: deps.core, redis: deps.queues.redis, log: deps.log }, options);
 }
 
-/** What the channel registry loads. */
+/** What the channel registry loads: the factory, and the link of a unit's QR code. */
 export const createAdapter = createWebAdapter;
+export { qrLink } from "./link.ts";

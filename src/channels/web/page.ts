@@ -48,10 +48,7 @@ export function chatPage(options: { csrf: string; jsHash: string; cssHash: strin
     <h1>Trợ lý 06</h1>
     <p>Hỏi về VNeID, thẻ căn cước, cư trú, dịch vụ công</p>
   </div>
-  <div class="tools">
-    <button type="button" id="size" class="tool" aria-describedby="size-now">Cỡ chữ <span id="size-now">lớn</span></button>
-    <button type="button" id="reset" class="tool">Xóa cuộc trò chuyện</button>
-  </div>
+  <button type="button" id="size" class="tool" aria-describedby="size-now">Cỡ chữ <span id="size-now">lớn</span></button>
 </header>
 <main id="main">
   <div id="log" class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Cuộc trò chuyện" tabindex="-1"></div>
@@ -61,10 +58,13 @@ export function chatPage(options: { csrf: string; jsHash: string; cssHash: strin
 <form id="form" class="composer" autocomplete="off">
   <label for="text">Câu hỏi của bạn</label>
   <div class="row">
-    <input id="text" name="text" type="text" maxlength="2000" enterkeyhint="send" placeholder="Ví dụ: kích hoạt VNeID" required>
+    <input id="text" name="text" type="text" maxlength="2000" enterkeyhint="send" placeholder="Gõ câu hỏi ở đây" required>
     <button type="submit" id="send">Gửi</button>
   </div>
-  <p class="hint">Không cần ghi số căn cước hay số điện thoại. Gõ số để chọn một nút.</p>
+  <div class="foot">
+    <p class="hint">Không cần ghi số căn cước hay số điện thoại.</p>
+    <button type="button" id="reset" class="tool quiet">Xóa cuộc trò chuyện</button>
+  </div>
 </form>
 </body>
 </html>

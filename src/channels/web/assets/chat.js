@@ -60,8 +60,9 @@
     else main.scrollTop = main.scrollHeight;
   }
 
-  function bubble(cls, text, push) {
+  function bubble(cls, text, push, entryId) {
     var p = document.createElement("div");
+    if (entryId) p.setAttribute("data-entry", String(entryId));
     p.className = "bubble " + cls + (push ? " push" : "");
     var who = document.createElement("span");
     who.className = "who";
@@ -71,8 +72,8 @@
     return p;
   }
 
-  function renderReply(reply, push) {
-    var p = bubble("bot", reply.text, push);
+  function renderReply(reply, push, entryId) {
+    var p = bubble("bot", reply.text, push, entryId);
     if (reply.image && /^data:image\/png;base64,/.test(reply.image.src)) {
       var img = document.createElement("img");
       img.src = reply.image.src;
@@ -111,10 +112,10 @@
       shown[entry.id] = true;
       if (entry.id > lastId) lastId = entry.id;
       if (entry.from === "user") {
-        log.appendChild(bubble("user", entry.text || ""));
+        log.appendChild(bubble("user", entry.text || "", false, entry.id));
       } else {
         (entry.replies || []).forEach(function (reply) {
-          var el = renderReply(reply, entry.push);
+          var el = renderReply(reply, entry.push, entry.id);
           log.appendChild(el);
           var buttons = el.querySelectorAll("button.choice");
           if (buttons.length) lastButtons = buttons;
@@ -179,6 +180,13 @@
     if (!window.confirm("Xóa toàn bộ cuộc trò chuyện trên máy này?")) return;
     api("/chat/api/reset", {}).then(function () { location.reload(); }, function () { location.reload(); });
   });
+
+  // ── In the widget's iframe, Escape closes the widget (key events do not leave the frame) ──
+  if (params.get("embed") === "1" && window.parent !== window) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") window.parent.postMessage({ troly06: "close" }, "*");
+    });
+  }
 
   // ── New messages from officers (server-sent events; plain polling without EventSource) ──
   function listen() {

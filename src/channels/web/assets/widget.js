@@ -80,6 +80,10 @@
   button.addEventListener("click", function () { panel.style.display === "flex" ? hide() : open(); });
   close.addEventListener("click", hide);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") hide(); });
+  // Escape pressed inside the chat (the iframe tells us).
+  window.addEventListener("message", function (e) {
+    if (e.origin === base && e.source === frame.contentWindow && e.data && e.data.troly06 === "close") hide();
+  });
   window.addEventListener("resize", function () { if (panel.style.display === "flex") place(); });
 
   function mount() {
