@@ -103,9 +103,8 @@
     return p;
   }
 
-  /** Adds entries not shown yet; returns the buttons of the last bot entry added. */
+  /** Adds the entries not shown yet, in order. */
   function render(entries) {
-    var lastButtons = null;
     var before = log.lastChild;
     entries.forEach(function (entry) {
       if (shown[entry.id]) return;
@@ -115,15 +114,11 @@
         log.appendChild(bubble("user", entry.text || "", false, entry.id));
       } else {
         (entry.replies || []).forEach(function (reply) {
-          var el = renderReply(reply, entry.push, entry.id);
-          log.appendChild(el);
-          var buttons = el.querySelectorAll("button.choice");
-          if (buttons.length) lastButtons = buttons;
+          log.appendChild(renderReply(reply, entry.push, entry.id));
         });
       }
     });
     reveal(before ? before.nextSibling : log.firstChild);
-    return lastButtons;
   }
 
   function api(path, body) {
@@ -152,9 +147,13 @@
     return api("/chat/api/message", body)
       .then(function (data) {
         setStatus("");
-        var buttons = render(data.entries || []);
-        // Keyboard users: after a button, the new answer's first button; after typing, the input.
-        if (fromButton && buttons && buttons.length) buttons[0].focus();
+        var entries = data.entries || [];
+        render(entries);
+        // Keyboard users: after a button, the new answer's first button; after typing, the input. The
+        // answer may already be on the page (the event stream can be faster than this response).
+        var answer = entries.filter(function (e) { return e.from === "bot"; }).pop();
+        var first = answer && log.querySelector('[data-entry="' + answer.id + '"] button.choice');
+        if (fromButton && first) first.focus();
         else if (fromButton) input.focus();
       })
       .catch(function (err) {
