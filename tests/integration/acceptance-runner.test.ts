@@ -47,7 +47,7 @@ describe("acceptance runners through the pipeline", () => {
     expect(results.map((r) => r.verdict)).toEqual(["pass", "pass", "wrong", "oos-pass"]);
     const summary = summarizeItems(results);
     expect(summary).toMatchObject({ total: 4, passed: 3, inScope: 3, wrong: 1, outOfScope: 1, outOfScopeCaught: 1 });
-    expect(summary.byFamily.get("hh")).toEqual({ total: 2, passed: 1 });
+    expect(summary.byFamily.get("cc")).toEqual({ total: 2, passed: 1 });
   });
 
   it("scores the tiny dialogue set 1 of 2 whole, 2 of 3 turns", async () => {
@@ -64,12 +64,12 @@ describe("npm run eval:citizen", () => {
   it("prints the score by topic and each failure", async () => {
     const { stdout } = await promisify(execFile)(tsx, ["src/cli/eval.ts", "citizen", path.join(fixtures, "tiny-items.jsonl")], { cwd: root, env });
     expect(stdout).toMatch(/acceptance: 3\/4 = 75\.0%/);
-    expect(stdout).toMatch(/hh\s+1\/2/);
-    expect(stdout).toMatch(/\[wrong\] hh-temp/);
-  });
+    expect(stdout).toMatch(/cc\s+1\/2/);
+    expect(stdout).toMatch(/\[wrong\] cc-lost/);
+  }, 120_000);
 
   it("exits non-zero on a malformed file, naming the line", async () => {
     const run = promisify(execFile)(tsx, ["src/cli/eval.ts", "dialogues", path.join(fixtures, "tiny-items.jsonl")], { cwd: root, env });
     await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/tiny-items\.jsonl:1/) });
-  });
+  }, 120_000);
 });
