@@ -94,7 +94,7 @@ export function createCore(deps: {
 }
 
 export function databaseOptions(config: Config) {
-  return { databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.dataDir, "pglite") };
+  return { databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.dataDir, "pglite"), officialUnits: config.UNIT_LIST === "official" };
 }
 
 export interface RunningApp {

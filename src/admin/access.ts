@@ -23,9 +23,15 @@ function roleOption(args: ParsedArgs, required = true): RoleName | undefined {
 async function unitOption(ctx: AdminContext, required = true): Promise<string | undefined> {
   if (ctx.args.options.unit === undefined && !required) return undefined;
   const code = requireOption(ctx.args, "unit");
-  const unit = await ctx.db.prisma.adminUnit.findUnique({ where: { code } });
+  // A key ("19288", "44-20250630"), else an official code: the unit in force, or else the one old unit
+  // that had it (roles on old units are for their 2022–2024 figures).
+  const { prisma } = ctx.db;
+  const byCode = await prisma.adminUnit.findMany({ where: { officialCode: code }, orderBy: { validTo: { sort: "desc", nulls: "first" } } });
+  const unit =
+    (await prisma.adminUnit.findUnique({ where: { code } })) ?? byCode.find((u) => !u.validTo) ?? (byCode.length === 1 ? byCode[0] : undefined);
+  if (!unit && byCode.length > 1) throw new UsageError(`unit code ${code} names several old units: ${byCode.map((u) => u.code).join(", ")}`);
   if (!unit) throw new UsageError(`unknown unit ${code} (import units first: npm run admin -- import-units FILE.csv)`);
-  return code;
+  return unit.code;
 }
 
 async function accountOption(ctx: AdminContext): Promise<number> {

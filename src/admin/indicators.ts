@@ -89,14 +89,17 @@ export const indicatorCommands: AdminCommand[] = [
     summary: "load demo units and figures from the seed reports (content/demo/)",
     async run(ctx) {
       const report = await seedDemo(ctx.db.prisma);
-      ctx.out(`Đơn vị: ${report.units.created} tạo mới, ${report.units.updated} cập nhật, ${report.units.unchanged} không đổi.`);
+      ctx.out(
+        `Đơn vị (danh mục trước 01/07/2025): ${report.units.created} tạo mới, ${report.units.updated} cập nhật, ${report.units.unchanged} không đổi; ` +
+          `${report.successions} liên kết sang đơn vị mới.`,
+      );
       let failed = 0;
       for (const { file, result } of report.files) failed += printResult(result, ctx.out, ctx.out, path.basename(file));
       if (report.asReported.length) {
         ctx.out("\nKiểm tra các số liệu chép đúng như báo cáo (content/demo/nhu-bao-cao/, không nhập):");
         for (const { file, result } of report.asReported) printResult(result, ctx.out, ctx.out, `nhu-bao-cao/${path.basename(file)}`, 3);
       }
-      ctx.out('\nThử ngay: npm run admin -- grant --channel cli --user demo --role supervisor --unit 44, rồi npm run --silent ask -- --user demo "/tiendo"');
+      ctx.out('\nThử ngay: npm run admin -- grant --channel cli --user demo --role supervisor --unit 44-20250630 (tỉnh Quảng Bình cũ, số liệu 2022–2024), rồi npm run --silent ask -- --user demo "/tiendo"');
       return failed ? 1 : 0;
     },
   },

@@ -19,21 +19,23 @@ function taskContext(ctx: AdminContext): TaskContext {
 export const taskCommands: AdminCommand[] = [
   {
     name: "import-tasks",
-    usage: "import-tasks FILE.csv",
+    usage: "import-tasks FILE.csv [--dry-run]",
     summary: "create or update plan tasks from a CSV (title,document,units,deadline,cadence)",
     async run(ctx) {
       const file = ctx.args.positional[0];
       if (!file) {
-        console.error("usage: npm run admin -- import-tasks FILE.csv");
+        console.error("usage: npm run admin -- import-tasks FILE.csv [--dry-run]");
         return 2;
       }
-      const result = await importTasksFile(taskContext(ctx), file, actor);
+      const dryRun = Boolean(ctx.args.options["dry-run"]);
+      const result = await importTasksFile(taskContext(ctx), file, actor, { dryRun });
       for (const e of result.errors) console.error(`Dòng ${e.line}: ${e.message}`);
       if (result.errors.length) {
-        console.error(`Không nhập gì: ${result.errors.length} lỗi.`);
+        console.error(`${file}: không nhập gì — ${result.errors.length} dòng có lỗi.`);
         return 1;
       }
-      ctx.out(`Tasks: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`);
+      if (dryRun) ctx.out(`${file}: kiểm tra xong, chưa ghi gì — ${result.checked} nhiệm vụ hợp lệ.`);
+      else ctx.out(`Tasks: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`);
       return 0;
     },
   },

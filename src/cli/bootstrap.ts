@@ -12,13 +12,15 @@ export async function withDatabase(run: (deps: { config: Config; db: Database; l
     // Keep the terminal for results: only warnings unless LOG_LEVEL asks for more.
     const log = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : "warn");
     const db = await openDatabase(databaseOptions(config));
+    let code: number | void = undefined;
     try {
       await db.migrate();
-      const code = await run({ config, db, log });
-      if (typeof code === "number") process.exitCode = code;
+      code = await run({ config, db, log });
     } finally {
       await db.close();
     }
+    // Set after close(): closing PGlite resets process.exitCode, which made rejected imports exit 0.
+    if (typeof code === "number") process.exitCode = code;
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;

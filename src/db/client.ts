@@ -8,6 +8,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, readMigrations, type MigrationReport, type SqlExecutor } from "./migrator.ts";
+import { ensureOfficialUnits, type UnitListReport } from "../features/unit-list.ts";
 
 export { PrismaClient };
 
@@ -15,7 +16,8 @@ export interface Database {
   prisma: PrismaClient;
   sql: SqlExecutor;
   kind: "pglite" | "postgres";
-  migrate(): Promise<MigrationReport>;
+  /** Applies pending migrations, then loads the official unit list unless it is there (or turned off). */
+  migrate(): Promise<MigrationReport & { units?: UnitListReport }>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -24,6 +26,8 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** Where PGlite keeps its files; "memory://" for a throwaway database. */
   pgliteDir?: string;
+  /** Load the official list of units after migrating (default true; small test fixtures turn it off). */
+  officialUnits?: boolean;
 }
 
 export class DatabaseInUseError extends Error {
@@ -86,7 +90,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         // The advisory lock and BEGIN/COMMIT must stay on one connection.
         const client = await pool.connect();
         try {
-          return await applyMigrations(pgExecutor(client), await readMigrations());
+          const report = await applyMigrations(pgExecutor(client), await readMigrations());
+          if (options.officialUnits === false) return report;
+          return { ...report, units: await ensureOfficialUnits(pgExecutor(client)) };
         } finally {
           client.release();
         }
@@ -111,7 +117,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     prisma,
     sql,
     kind: "pglite",
-    migrate: async () => applyMigrations(sql, await readMigrations()),
+    migrate: async () => {
+      const report = await applyMigrations(sql, await readMigrations());
+      if (options.officialUnits === false) return report;
+      return { ...report, units: await ensureOfficialUnits(sql) };
+    },
     ping: async () => void (await pglite.query("SELECT 1")),
     close: async () => {
       await prisma.$disconnect();

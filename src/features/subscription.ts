@@ -10,7 +10,7 @@ import type { Button, Reply, TurnContext } from "../core/types.ts";
 import type { SubscriptionSource } from "../generated/prisma/enums.ts";
 import type { StartArgumentHandler } from "./basic.ts";
 import { foldDiacritics } from "../core/text.ts";
-import { findUnits, foldUnitName, type UnitSummary } from "./units.ts";
+import { findUnits, foldUnitName, successionNote, type UnitSummary } from "./units.ts";
 
 /** `/start u_<CODE>`: the deep-link argument printed in a unit's Telegram QR code. */
 export const START_ARGUMENT_PREFIX = "u_";
@@ -58,9 +58,16 @@ export function unitLabel(unit: Pick<UnitSummary, "name" | "level">): string {
   return HAS_PREFIX.test(foldUnitName(unit.name)) ? unit.name : `${levelWord[unit.level]} ${unit.name}`;
 }
 
-type UnitRef = Pick<UnitSummary, "code" | "name" | "level">;
+type UnitRef = Pick<UnitSummary, "code" | "name" | "level"> & Partial<Pick<UnitSummary, "formerly" | "path" | "parentCode" | "validTo">>;
 
+/** Subscribes, first saying what an old unit is called now ("Xã Sen Thủy (…) nay là Xã Sen Ngư, …"). */
 async function subscribe(ctx: TurnContext, unit: UnitRef, source: SubscriptionSource): Promise<Reply[]> {
+  const note = unit.formerly && unit.path ? await successionNote(ctx.services.prisma, [unit as UnitSummary]) : undefined;
+  const replies = await subscribeNow(ctx, unit, source);
+  return note ? [{ ...replies[0]!, text: `${note}\n${replies[0]!.text}` }, ...replies.slice(1)] : replies;
+}
+
+async function subscribeNow(ctx: TurnContext, unit: UnitRef, source: SubscriptionSource): Promise<Reply[]> {
   const { prisma } = ctx.services;
   const identityId = ctx.actor.identityId;
   const previous = await prisma.subscription.findUnique({ where: { identityId }, include: { unit: true } });
@@ -78,13 +85,16 @@ async function subscribe(ctx: TurnContext, unit: UnitRef, source: SubscriptionSo
   return [{ text }];
 }
 
+/** The unit a QR code or "DK <CODE>" names: by key or official code; an old unit gives its one successor. */
 async function unitByCode(ctx: TurnContext, code: string): Promise<UnitRef | null> {
-  const select = { code: true, name: true, level: true } as const;
+  const select = { code: true, name: true, level: true, validTo: true } as const;
   const { prisma } = ctx.services;
-  return (
+  const direct =
     (await prisma.adminUnit.findUnique({ where: { code }, select })) ??
-    (await prisma.adminUnit.findFirst({ where: { code: { equals: code, mode: "insensitive" } }, select }))
-  );
+    (await prisma.adminUnit.findFirst({ where: { code: { equals: code, mode: "insensitive" } }, select }));
+  if (direct && !direct.validTo) return direct;
+  const found = await findUnits(prisma, direct?.code ?? code);
+  return found.length === 1 ? found[0]! : null;
 }
 
 /** "Lệ Thủy, Quảng Bình" for a commune: its ancestors, nearest first. */
@@ -117,9 +127,15 @@ async function subscribeByQuery(ctx: TurnContext, args: string): Promise<Reply[]
   if (units.length === 1) return subscribe(ctx, units[0]!, "COMMAND");
   if (units.length > MAX_CHOICES) return [{ text: say(ctx, "subscribeTooMany", { query: args.trim() }) }];
   const buttons: Button[][] = units.map((u) => [
-    { label: [unitLabel(u), ancestors.get(u.code)].filter(Boolean).join(" — "), payload: `${SUBSCRIBE_PAYLOAD}:${u.code}` },
+    {
+      label: [unitLabel(u), ancestors.get(u.code), u.formerly ? `trước là ${u.formerly.name}` : ""].filter(Boolean).join(" — "),
+      payload: `${SUBSCRIBE_PAYLOAD}:${u.code}`,
+    },
   ]);
-  return [{ text: say(ctx, "subscribeChoose", { query: args.trim() }), buttons }];
+  // An old name that was split, or that several units had: say what became of it before asking.
+  const note = await successionNote(ctx.services.prisma, units);
+  const ask = say(ctx, "subscribeChoose", { query: args.trim() });
+  return [{ text: note ? `${note}\n${ask}` : ask, buttons }];
 }
 
 /** The code in "DK 19123", "đk u_19123", "Đăng ký 19123" — or null when the text is something else. */

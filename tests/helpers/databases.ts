@@ -10,11 +10,15 @@ export async function createPostgresDatabase(): Promise<string> {
   return createDatabaseOn(inject("postgresUrl"), "t");
 }
 
-export async function openTestDatabase(kind: DatabaseKind, migrate = true): Promise<Database> {
+/**
+ * A fresh database. Without `officialUnits` it gets no official unit list: most tests bring a small unit
+ * tree of their own (tests/helpers/units.ts).
+ */
+export async function openTestDatabase(kind: DatabaseKind, migrate = true, officialUnits = false): Promise<Database> {
   const db =
     kind === "pglite"
-      ? await openDatabase({ pgliteDir: "memory://" })
-      : await openDatabase({ databaseUrl: await createPostgresDatabase() });
+      ? await openDatabase({ pgliteDir: "memory://", officialUnits })
+      : await openDatabase({ databaseUrl: await createPostgresDatabase(), officialUnits });
   if (migrate) await db.migrate();
   return db;
 }

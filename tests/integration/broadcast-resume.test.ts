@@ -64,7 +64,7 @@ describe("broadcast worker killed and restarted", () => {
 
   beforeAll(async () => {
     databaseUrl = await createPostgresDatabase();
-    db = await openDatabase({ databaseUrl });
+    db = await openDatabase({ databaseUrl, officialUnits: false });
     await db.migrate();
     await seedUnits(db.prisma);
     // Recipients in two communes of the district, plus some outside it who must get nothing.

@@ -26,7 +26,8 @@ function ask(args: string[], input?: string): Promise<string> {
 describe("CLI channel (npm run ask)", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it("answers /start in one process run", async () => {
+  // The first run creates the embedded database and loads the official list of units into it.
+  it("answers /start in one process run", { timeout: 120_000 }, async () => {
     const out = await ask(["/start"]);
     expect(out).toMatch(/Xin chào! Tôi là Trợ lý 06/);
   });

@@ -26,7 +26,8 @@ async function admin(...args: string[]): Promise<{ stdout: string; stderr: strin
 describe("indicators from the command line", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it("lists the catalogue as JSON", async () => {
+  // The first run creates the embedded database and loads the official list of units into it.
+  it("lists the catalogue as JSON", { timeout: 120_000 }, async () => {
     const { stdout, code } = await admin("indicators", "--json");
     expect(code).toBe(0);
     const list = JSON.parse(stdout) as Array<Record<string, string>>;
@@ -53,8 +54,13 @@ describe("indicators from the command line", () => {
     const bad = path.join(dataDir, "sai.csv");
     writeFileSync(bad, "unit_code,period,indicator,numerator,denominator\n457-20,2023-01-31,so_hoa_ket_qua,160,145\n");
     const rejected = await admin("import-indicators", bad);
-    // (Not asserting the exit code: PGlite's close() resets process.exitCode to 0 in src/cli/bootstrap.ts.)
+    expect(rejected.code).toBe(1);
     expect(rejected.stderr).toMatch(/sai\.csv: Dòng 2: LỖI: tử số 160 lớn hơn mẫu số 145/);
+    // After the row report, one line says the file was rejected — on a dry run too.
+    expect(rejected.stderr.trim().split("\n").at(-1)).toMatch(/^sai\.csv: không nhập dòng nào — 1 dòng có lỗi/);
+    const rejectedDry = await admin("import-indicators", bad, "--dry-run");
+    expect(rejectedDry.code).toBe(1);
+    expect(rejectedDry.stderr.trim().split("\n").at(-1)).toMatch(/^sai\.csv: không nhập dòng nào/);
     // The rejected file wrote nothing: the real one supersedes no earlier value of that period.
     expect((await admin("import-indicators", file)).stdout).toMatch(/đã nhập 1 dòng \(thay 0 số liệu cũ/);
 

@@ -27,8 +27,11 @@ const admin = { source: "IMPORT" as const, enteredBy: "test" };
 describe.each<DatabaseKind>(["pglite", "postgres"])("indicator import on %s", (kind) => {
   let db: Database;
   let demo: Awaited<ReturnType<typeof seedDemo>>;
+  // The demo's units are of the list that ended on 30/6/2025: keyed "<code>-20250630" (codes such as 44
+  // were reused by the current list), while the files name them by their code and a 2022–2024 period.
+  const old = (code: string) => `${code}-20250630`;
   const current = (unit: string, indicator: string) =>
-    db.prisma.indicatorValue.findFirst({ where: { unitCode: unit, indicatorCode: indicator, supersededAt: null } });
+    db.prisma.indicatorValue.findFirst({ where: { unitCode: old(unit), indicatorCode: indicator, supersededAt: null } });
   const byFile = (name: string): ImportResult => demo.files.find((f) => path.basename(f.file) === name)!.result;
 
   beforeAll(async () => {
@@ -39,9 +42,16 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("indicator import on %s", (k
 
   it("loads the demo: units of Quảng Bình (province → districts → communes) and every demo file", async () => {
     expect(demo.units.created).toBeGreaterThan(160);
-    const leThuy = await db.prisma.adminUnit.findUniqueOrThrow({ where: { code: "457" } });
-    expect(leThuy).toMatchObject({ name: "Huyện Lệ Thủy", level: "DISTRICT", parentCode: "44", path: "/44/457/" });
-    expect(await db.prisma.adminUnit.count({ where: { path: { startsWith: "/44/" }, level: "COMMUNE" } })).toBe(150);
+    const leThuy = await db.prisma.adminUnit.findUniqueOrThrow({ where: { code: old("457") } });
+    expect(leThuy).toMatchObject({
+      name: "Huyện Lệ Thủy",
+      officialCode: "457",
+      level: "DISTRICT",
+      parentCode: old("44"),
+      path: `/${old("44")}/${old("457")}/`,
+      validTo: new Date("2025-06-30T00:00:00Z"),
+    });
+    expect(await db.prisma.adminUnit.count({ where: { path: { startsWith: `/${old("44")}/` }, level: "COMMUNE" } })).toBe(150);
     for (const { file, result } of demo.files) {
       expect(result.errors, path.basename(file)).toEqual([]);
       expect(result.imported, path.basename(file)).toBe(result.rows);
@@ -150,7 +160,7 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("indicator import on %s", (k
     const again = await importIndicatorFile(db.prisma, csvFile(`q1c-${kind}.csv`, rows("250")), admin);
     expect(again).toMatchObject({ imported: 0, superseded: 0, unchanged: 1 });
     const history = await db.prisma.indicatorValue.findMany({
-      where: { unitCode: "457", indicatorCode: "cong_tinh_tt_huyen", period: "2024-Q1" },
+      where: { unitCode: old("457"), indicatorCode: "cong_tinh_tt_huyen", period: "2024-Q1" },
       orderBy: { id: "asc" },
     });
     expect(history.map((h) => [h.numerator, h.source, h.enteredBy, h.supersededAt !== null])).toEqual([
@@ -184,7 +194,7 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("indicator import on %s", (k
     expect(result.errors).toEqual([]);
     expect(result.imported).toBe(3);
     expect(result.warnings).toEqual([{ line: 4, message: expect.stringMatching(/12,5% khác tỷ lệ tính được 10%/) }]);
-    expect(await db.prisma.indicatorValue.findFirst({ where: { unitCode: "454", period: "2024-06", indicatorCode: "so_hoa_ket_qua" } })).toMatchObject({
+    expect(await db.prisma.indicatorValue.findFirst({ where: { unitCode: old("454"), period: "2024-06", indicatorCode: "so_hoa_ket_qua" } })).toMatchObject({
       numerator: 1234,
       denominator: 2468,
       rate: 50,

@@ -62,7 +62,7 @@ describe("reminder worker killed mid-send", () => {
 
   beforeAll(async () => {
     databaseUrl = await createPostgresDatabase();
-    db = await openDatabase({ databaseUrl });
+    db = await openDatabase({ databaseUrl, officialUnits: false });
     await db.migrate();
     const redis = new Redis(redisUrl);
     await redis.flushdb();

@@ -37,7 +37,9 @@ type UnitLookup = { kind: "none" } | { kind: "refused" } | { kind: "one"; unit: 
 
 /** A unit by code or forgiving name, among those the actor may view. */
 async function lookUpUnit(ctx: TurnContext, query: string): Promise<UnitLookup> {
-  const found = await findUnits(ctx.services.prisma, query);
+  // Figures stay on the units they were reported for: an old unit is offered beside its successors, and
+  // the actor's rights decide which of them they may see.
+  const found = await findUnits(ctx.services.prisma, query, undefined, { keepHistorical: true });
   if (found.length === 0) return { kind: "none" };
   const allowed: UnitRow[] = [];
   for (const u of found) {

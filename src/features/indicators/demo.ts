@@ -1,10 +1,10 @@
 // seed-demo: real units and figures taken from the seed reports (content/demo/), loaded through the same
 // importers as real files, so a newcomer can try /tiendo at once and see how mistakes are flagged.
-import { readdir } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { contentDir } from "../../core/messages.ts";
-import { importUnitsFile } from "../units.ts";
+import { importSuccessionsFile, importUnitsFile, linkSuccessorsByOldPlace } from "../units.ts";
 import { importIndicatorFile, type ImportResult } from "./importer.ts";
 
 export const demoDir = path.join(contentDir, "demo");
@@ -13,6 +13,8 @@ export const asReportedDir = path.join(demoDir, "nhu-bao-cao");
 
 export interface DemoReport {
   units: { created: number; updated: number; unchanged: number };
+  /** Old → new links: from ke-thua.csv (provinces) and from the official list (communes, by old place). */
+  successions: number;
   files: Array<{ file: string; result: ImportResult }>;
   asReported: Array<{ file: string; result: ImportResult }>;
 }
@@ -28,8 +30,19 @@ async function csvFiles(dir: string): Promise<string[]> {
 export async function seedDemo(prisma: PrismaClient, dir = demoDir): Promise<DemoReport> {
   const units = await importUnitsFile(prisma, path.join(dir, "don-vi.csv"));
   if (units.errors.length) throw new Error(`don-vi.csv: ${units.errors.map((e) => `dòng ${e.line}: ${e.message}`).join("; ")}`);
-  const report: DemoReport = { units, files: [], asReported: [] };
-  for (const file of (await csvFiles(dir)).filter((f) => path.basename(f) !== "don-vi.csv")) {
+  let successions = 0;
+  const links = path.join(dir, "ke-thua.csv");
+  if (await access(links).then(() => true, () => false)) {
+    const result = await importSuccessionsFile(prisma, links, "demo:ke-thua.csv");
+    // The demo's successors are units of the official list; without it (UNIT_LIST=none) there are none.
+    if (result.errors.length && (await prisma.unitListLoad.count()) > 0) {
+      throw new Error(`ke-thua.csv: ${result.errors.map((e) => `dòng ${e.line}: ${e.message}`).join("; ")}`);
+    }
+    successions += result.created;
+  }
+  successions += await linkSuccessorsByOldPlace(prisma);
+  const report: DemoReport = { units, successions, files: [], asReported: [] };
+  for (const file of (await csvFiles(dir)).filter((f) => !["don-vi.csv", "ke-thua.csv"].includes(path.basename(f)))) {
     const result = await importIndicatorFile(prisma, file, { source: "DEMO", enteredBy: `demo:${path.basename(file)}` });
     report.files.push({ file, result });
   }

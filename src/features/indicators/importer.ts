@@ -11,7 +11,7 @@ import { readSheet } from "read-excel-file/node";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { ensureCatalog, loadCatalog, type Catalog, type IndicatorDef } from "./catalog.ts";
 import { computeRate, formatNumber, formatPercent, parseVietnameseNumber } from "./numbers.ts";
-import { parsePeriod, type Period } from "./periods.ts";
+import { formatDate, parsePeriod, type Period } from "./periods.ts";
 
 /** Tolerance between a reported rate and the computed one, in percentage points. */
 export const RATE_TOLERANCE = 0.5;
@@ -252,6 +252,13 @@ const fmtAmount = (n: number) => formatNumber(n, 4);
  * nothing. Rows may be checked in several calls (an import checks the next chunk while the database
  * writes the last one); duplicates are found across calls.
  */
+interface KnownUnit {
+  key: string;
+  name: string;
+  from: Date | null;
+  to: Date | null;
+}
+
 export class RowValidator {
   readonly errors: RowIssue[] = [];
   readonly warnings: RowIssue[] = [];
@@ -260,21 +267,59 @@ export class RowValidator {
 
   private constructor(
     private readonly catalog: Catalog,
-    private readonly known: Set<string>,
+    private readonly units: Map<string, KnownUnit[]>,
   ) {}
 
-  /** Loads the units that `rows` name (one query per 20,000 codes). */
+  /**
+   * Loads the units that `rows` name (one query per 20,000 codes): by key, or by official code, since a
+   * code is unique per list edition only and the row's period tells which edition it means.
+   */
   static async create(prisma: PrismaClient, rows: RawRow[], catalog: Catalog): Promise<RowValidator> {
     const codes = [...new Set(rows.map((r) => cellText(r.unit_code)).filter(Boolean))];
-    const known = new Set<string>();
+    const units = new Map<string, KnownUnit[]>();
+    const add = (code: string, unit: KnownUnit) => {
+      const list = units.get(code) ?? [];
+      if (!list.some((u) => u.key === unit.key)) list.push(unit);
+      units.set(code, list);
+    };
     for (let i = 0; i < codes.length; i += 20_000) {
-      const found = await prisma.$queryRawUnsafe<Array<{ code: string }>>(
-        `SELECT code FROM admin_unit WHERE code IN (SELECT value FROM json_array_elements_text($1::json))`,
+      const found = await prisma.$queryRawUnsafe<Array<{ code: string; official_code: string | null; name: string; valid_from: Date | null; valid_to: Date | null }>>(
+        `WITH wanted AS (SELECT value FROM json_array_elements_text($1::json))
+         SELECT code, official_code, name, valid_from, valid_to FROM admin_unit
+         WHERE code IN (SELECT value FROM wanted) OR official_code IN (SELECT value FROM wanted)`,
         JSON.stringify(codes.slice(i, i + 20_000)),
       );
-      for (const u of found) known.add(u.code);
+      for (const u of found) {
+        const unit = { key: u.code, name: u.name, from: u.valid_from, to: u.valid_to };
+        add(u.code, unit);
+        if (u.official_code) add(u.official_code, unit);
+      }
     }
-    return new RowValidator(catalog, known);
+    return new RowValidator(catalog, units);
+  }
+
+  /**
+   * The unit a row means: the one with this key or official code whose validity covers the period's end
+   * (44 in 2024 is the old Quảng Bình, 44 in 2026 is Quảng Trị), or a message saying why there is none.
+   */
+  private resolveUnit(code: string, period: Period | null): { key: string } | { error: string } {
+    const candidates = this.units.get(code);
+    if (!candidates?.length) return { error: `không có đơn vị mã "${code}" (nhập danh sách đơn vị trước: npm run admin -- import-units)` };
+    if (!period) return { key: candidates[0]!.key };
+    const day = period.end.getTime();
+    const covering = candidates.filter((u) => (!u.from || u.from.getTime() <= day) && (!u.to || u.to.getTime() >= day));
+    const exact = covering.find((u) => u.key === code);
+    if (exact) return { key: exact.key };
+    if (covering.length === 1) return { key: covering[0]!.key };
+    if (covering.length > 1) return { error: `mã "${code}" ứng với nhiều đơn vị trong kỳ ${period.key}: ${covering.map((u) => u.key).join(", ")}` };
+    const spans = candidates
+      .map((u) => `"${u.name}" (${u.from ? `từ ${formatDate(u.from)}` : ""}${u.from && u.to ? " " : ""}${u.to ? `đến ${formatDate(u.to)}` : ""})`)
+      .join(", ");
+    return {
+      error:
+        `mã "${code}" là ${spans}, không có đơn vị nào mang mã này trong kỳ ${period.key}; số liệu không được gán sang đơn vị khác ` +
+        `(nhập đơn vị cũ có valid_to trước: npm run admin -- import-units)`,
+    };
   }
 
   /** The valid rows among `rows`; problems go to `errors` and `warnings`. */
@@ -299,9 +344,8 @@ export class RowValidator {
 
   private checkRow(row: RawRow): ValidRow | undefined {
     const problems: string[] = [];
-    const unitCode = cellText(row.unit_code);
-    if (!unitCode) problems.push("thiếu mã đơn vị (unit_code)");
-    else if (!this.known.has(unitCode)) problems.push(`không có đơn vị mã "${unitCode}" (nhập danh sách đơn vị trước: npm run admin -- import-units)`);
+    const codeText = cellText(row.unit_code);
+    if (!codeText) problems.push("thiếu mã đơn vị (unit_code)");
 
     const indicatorCode = cellText(row.indicator).toLowerCase();
     const indicator = this.catalog.byCode.get(indicatorCode);
@@ -313,6 +357,12 @@ export class RowValidator {
     if (period === undefined) this.periods.set(periodText, (period = parsePeriod(periodText)));
     if (!periodText) problems.push(`thiếu kỳ báo cáo (period), ${periodHint}`);
     else if (!period) problems.push(`kỳ "${periodText}" không hợp lệ, cần ${periodHint}`);
+    let unitCode = "";
+    if (codeText) {
+      const unit = this.resolveUnit(codeText, period);
+      if ("error" in unit) problems.push(unit.error);
+      else unitCode = unit.key;
+    }
 
     const integer = indicator?.integer ?? true;
     const numerator = readAmount(row.numerator, "tử số (numerator)", integer);

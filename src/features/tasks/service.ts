@@ -232,7 +232,8 @@ export async function parseTasksCsv(prisma: PrismaClient, text: string): Promise
   if (records.length === 0) errors.push({ line: 1, message: "tệp không có dòng việc nào" });
   if (errors.length) return { rows: [], errors };
 
-  const units = await prisma.adminUnit.findMany({ select: { code: true, name: true, nameFolded: true } });
+  // Tasks are for units in force: a unit of an ended list (valid_to set) takes none.
+  const units = await prisma.adminUnit.findMany({ where: { validTo: null }, select: { code: true, name: true, nameFolded: true } });
   const byCode = new Map(units.map((u) => [u.code, u.code]));
   const byName = new Map<string, string[]>();
   for (const u of units) byName.set(u.nameFolded, [...(byName.get(u.nameFolded) ?? []), u.code]);
@@ -342,10 +343,15 @@ export async function importTasks(ctx: TaskContext, rows: ParsedTaskRow[], actor
   return result;
 }
 
-export async function importTasksFile(ctx: TaskContext, file: string, actor: Actor): Promise<TaskImportResult> {
+export async function importTasksFile(
+  ctx: TaskContext,
+  file: string,
+  actor: Actor,
+  options: { dryRun?: boolean } = {},
+): Promise<TaskImportResult & { checked: number }> {
   const { rows, errors } = await parseTasksCsv(ctx.prisma, await readFile(file, "utf8"));
-  if (errors.length) return { created: 0, updated: 0, unchanged: 0, errors };
-  return importTasks(ctx, rows, actor);
+  if (errors.length || options.dryRun) return { created: 0, updated: 0, unchanged: 0, errors, checked: errors.length ? 0 : rows.length };
+  return { ...(await importTasks(ctx, rows, actor)), checked: rows.length };
 }
 
 export { formatDate };
