@@ -27,7 +27,36 @@ export const askOfficerButton: Button = { label: "Hỏi cán bộ", payload: ASK
 interface HandoffDraft {
   step: "unit" | "question" | "pii";
   unitCode?: string;
+  /** Always redacted: dialogue state is stored in the database and must hold no ID or phone number. */
   question?: string;
+}
+
+/**
+ * While the citizen chooses "send the numbers" or "hide them", the question with its numbers is kept only
+ * in Redis, for a few minutes; the database's dialogue state keeps the redacted text.
+ */
+const RAW_QUESTION_TTL_SEC = 15 * 60;
+const rawQuestionKey = (ctx: TurnContext) => `${ctx.services.queues!.prefix}:handoff:raw:${ctx.actor.identityId}`;
+
+async function keepRawQuestion(ctx: TurnContext, text: string): Promise<void> {
+  if (!ctx.services.queues) return;
+  try {
+    await ctx.services.queues.redis.set(rawQuestionKey(ctx), text, "EX", RAW_QUESTION_TTL_SEC);
+  } catch (error) {
+    ctx.log.warn({ err: error }, "handoff: could not keep the question with its numbers; only the redacted one can be sent");
+  }
+}
+
+/** The question with its numbers, once (the key is deleted); undefined when expired or unavailable. */
+async function takeRawQuestion(ctx: TurnContext): Promise<string | undefined> {
+  if (!ctx.services.queues) return undefined;
+  try {
+    const key = rawQuestionKey(ctx);
+    const [[, raw]] = (await ctx.services.queues.redis.multi().get(key).del(key).exec()) as [[unknown, string | null]];
+    return raw ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const draftOf = (state: DialogueState) => state.handoff as HandoffDraft | undefined;
@@ -132,7 +161,8 @@ async function start(ctx: TurnContext): Promise<Reply[]> {
 
 async function receiveQuestion(ctx: TurnContext, draft: HandoffDraft, text: string): Promise<Reply[]> {
   if (containsPII(text)) {
-    await setDraft(ctx, { ...draft, step: "pii", question: text });
+    await keepRawQuestion(ctx, text);
+    await setDraft(ctx, { ...draft, step: "pii", question: redactPII(text) });
     return [
       {
         text: fill(ctx.services.messages.handoffPiiConfirm, { redacted: redactPII(text) }),
@@ -187,6 +217,7 @@ export function registerHandoff(router: Router): void {
       const m = ctx.services.messages;
       if (value === "start") return start(ctx);
       if (value === "cancel") {
+        await takeRawQuestion(ctx);
         await setDraft(ctx, undefined);
         return [{ text: m.handoffCancelled }];
       }
@@ -197,7 +228,9 @@ export function registerHandoff(router: Router): void {
       }
       if (value.startsWith("pii:") && draft?.step === "pii" && draft.question) {
         await setDraft(ctx, undefined);
-        return openTicket(ctx, draft.unitCode!, value === "pii:keep" ? draft.question : redactPII(draft.question));
+        const raw = await takeRawQuestion(ctx);
+        // draft.question is redacted already (older drafts may not be: redact again).
+        return openTicket(ctx, draft.unitCode!, value === "pii:keep" && raw ? raw : redactPII(draft.question));
       }
       return start(ctx);
     },

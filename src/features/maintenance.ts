@@ -1,4 +1,6 @@
-// Scheduled housekeeping: conversation logs older than the retention period are deleted.
+// Scheduled housekeeping, nightly: conversation logs older than the retention period are deleted, and so
+// are dialogue states nobody touched for a day (an unfinished handoff, a pending choice…) and the database
+// copy of the update ledger.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
@@ -15,6 +17,17 @@ export async function purgeConversations(prisma: PrismaClient, retentionDays: nu
   return messages.count + unanswered.count;
 }
 
+/** Dialogue state older than this is a conversation nobody will resume. */
+export const DIALOGUE_STATE_MAX_IDLE_MS = 86_400_000;
+
+/** Deletes dialogue states untouched for a day; returns how many. */
+export async function purgeDialogueState(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const { count } = await prisma.conversationState.deleteMany({
+    where: { updatedAt: { lt: new Date(now.getTime() - DIALOGUE_STATE_MAX_IDLE_MS) } },
+  });
+  return count;
+}
+
 export async function startMaintenance(
   queues: QueueSet,
   deps: { prisma: PrismaClient; log: Logger; retentionDays: number; tz: string },
@@ -29,6 +42,8 @@ export async function startMaintenance(
     if (job.name !== PURGE_JOB) return;
     const removed = await purgeConversations(deps.prisma, deps.retentionDays);
     deps.log.info({ removed, retentionDays: deps.retentionDays }, "purged old conversation records");
+    const states = await purgeDialogueState(deps.prisma);
+    if (states) deps.log.info({ removed: states }, "purged stale dialogue state");
     // The database copy of the update ledger (src/channels/ledger.ts) is needed for a day at most.
     const ledger = await deps.prisma.channelUpdate.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 86_400_000) } } });
     if (ledger.count) deps.log.info({ removed: ledger.count }, "purged the update ledger");
