@@ -3,7 +3,7 @@ import { channelRegistry } from "../channels/registry.ts";
 import { orList } from "../core/text.ts";
 import type { RoleName } from "../core/types.ts";
 import { createInvite, grantRole, personForAccount, revokeRole } from "../features/access/service.ts";
-import { formatVietnamTime } from "../features/access/commands.ts";
+import { formatVietnamTime } from "../core/helpers.ts";
 import { recentAudit } from "../security/audit.ts";
 import { requireOption, UsageError, type ParsedArgs } from "./args.ts";
 import type { AdminCommand, AdminContext } from "./types.ts";

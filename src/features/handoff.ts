@@ -16,7 +16,7 @@ import { containsPII, redactPII } from "../privacy/redact.ts";
 import type { QueueSet } from "../queue/queues.ts";
 import { audit } from "../security/audit.ts";
 import { authorize } from "../security/policy.ts";
-import { actorLabel, refusal } from "./access/commands.ts";
+import { actorLabel, refusal } from "../core/helpers.ts";
 import { findUnits } from "./units.ts";
 
 export const HANDOFF_QUEUE = "handoff";

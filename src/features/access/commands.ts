@@ -1,4 +1,5 @@
 // Chat commands for roles and privacy: /moi, /xacthuc, /lienket, /quyen, /nhatky, /xoadulieu.
+import { actorLabel, formatVietnamTime, refusal, roleLabels } from "../../core/helpers.ts";
 import { fill } from "../../core/messages.ts";
 import type { Router } from "../../core/router.ts";
 import type { Reply, RoleName, TurnContext } from "../../core/types.ts";
@@ -19,25 +20,6 @@ const roleWords: Record<string, RoleName> = {
   giamsat: "SUPERVISOR", supervisor: "SUPERVISOR", togiamsat: "SUPERVISOR", tocongtac: "SUPERVISOR",
   quantri: "ADMIN", admin: "ADMIN",
 };
-
-export const roleLabels: Record<RoleName, string> = {
-  OFFICER: "cán bộ",
-  SUPERVISOR: "giám sát (tổ công tác)",
-  ADMIN: "quản trị",
-};
-
-export function actorLabel(ctx: TurnContext): string {
-  return `${ctx.message.channel}:${ctx.message.userId}`;
-}
-
-export function formatVietnamTime(date: Date, tz: string): string {
-  return new Intl.DateTimeFormat("vi-VN", { timeZone: tz, hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric" }).format(date);
-}
-
-/** The polite refusal every privileged command answers with. */
-export function refusal(ctx: TurnContext): Reply[] {
-  return [{ text: ctx.services.messages.refused }];
-}
 
 export function registerAccessCommands(router: Router): void {
   router.command({

@@ -11,7 +11,7 @@ import type { Router } from "../../core/router.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import type { Button, DialogueState, Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
-import { actorLabel, formatVietnamTime, refusal } from "../access/commands.ts";
+import { actorLabel, formatVietnamTime, refusal } from "../../core/helpers.ts";
 import { findUnits } from "../units.ts";
 import type { Audience, SendChannel } from "./audience.ts";
 import { formatCount, formatDuration, MAX_SCHEDULE_DAYS, parseScheduleTime } from "./schedule.ts";

@@ -5,7 +5,7 @@ import type { Router } from "../../core/router.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import type { Button, Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
-import { refusal } from "../access/commands.ts";
+import { refusal } from "../../core/helpers.ts";
 import { findUnits } from "../units.ts";
 import { ensureCatalog, findIndicators, label, loadCatalog, type IndicatorDef } from "./catalog.ts";
 import { unitsByCode, type UnitRow } from "./query.ts";

@@ -9,7 +9,7 @@ import type { Router } from "../../core/router.ts";
 import type { TurnContext } from "../../core/types.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import { authorize } from "../../security/policy.ts";
-import { refusal } from "../access/commands.ts";
+import { refusal } from "../../core/helpers.ts";
 import { remindersFor } from "./runtime.ts";
 import { cronToRule, describeRule, formatDateTime, inQuietHours, ruleToCron } from "./schedule.ts";
 import { parseReminder } from "./time-parser.ts";

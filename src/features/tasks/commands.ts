@@ -8,7 +8,7 @@ import { fill } from "../../core/messages.ts";
 import type { Router } from "../../core/router.ts";
 import type { Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
-import { actorLabel, refusal } from "../access/commands.ts";
+import { actorLabel, refusal } from "../../core/helpers.ts";
 import type { CoreServices } from "../../core/types.ts";
 import { findUnits } from "../units.ts";
 import { parseDeadline, type Deadline } from "./deadline.ts";
