@@ -28,7 +28,7 @@ describe("channel registry", () => {
     } finally {
       await db.close();
     }
-  });
+  }, 120_000); // applying every migration to PGlite takes a while on a busy machine
 
   it("maps names, enum values, labels and rates both ways", () => {
     expect(channelRegistry.names).toEqual(["telegram", "zalo", "web", "cli"]);
