@@ -112,7 +112,7 @@ export const envSchema = z.object({
   REPORT_QUARTER_DAY: intInRange(0, 31, 20),
   REPORT_UNIT_LEVELS: z
     .string()
-    .default("DISTRICT,COMMUNE")
+    .default("COMMUNE")
     .refine((v) => v.split(",").every((l) => ["PROVINCE", "DISTRICT", "COMMUNE", "VILLAGE"].includes(l.trim().toUpperCase())), {
       message: "expected unit levels from PROVINCE, DISTRICT, COMMUNE, VILLAGE, comma-separated",
     }),

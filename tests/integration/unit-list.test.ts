@@ -8,7 +8,9 @@ import type { Database } from "../../src/db/client.ts";
 import { applyMigrations, readMigrations } from "../../src/db/migrator.ts";
 import { seedDemo } from "../../src/features/indicators/demo.ts";
 import { importIndicatorFile } from "../../src/features/indicators/importer.ts";
+import { unitsMissingReport } from "../../src/features/reminders/planner.ts";
 import { findUnits } from "../../src/features/units.ts";
+import { testConfig } from "../helpers/config.ts";
 import { createTestCore, type TestCore } from "../helpers/core.ts";
 import { openTestDatabase, type DatabaseKind } from "../helpers/databases.ts";
 
@@ -108,6 +110,14 @@ describe.each<DatabaseKind>(["pglite", "postgres"])("the official unit list on %
     expect(refused.errors).toEqual([
       expect.objectContaining({ line: 2, message: expect.stringMatching(/mã "19742" là "Đặc khu Cồn Cỏ" \(từ 01\/07\/2025\).*kỳ 2024-12/) }),
     ]);
+  });
+
+  it("asks the communes in force, not the old ones, for their monthly report (REPORT_UNIT_LEVELS=COMMUNE by default)", async () => {
+    expect(testConfig({}).REPORT_UNIT_LEVELS).toBe("COMMUNE");
+    const missing = await unitsMissingReport(db.prisma, ["COMMUNE"], "2026-10", "MONTH");
+    // Xã Sen Ngư (19288) reported 2026-10 above; the 10,823 old communes are not asked.
+    expect(missing).toHaveLength(3320);
+    expect(missing.some((u) => u.code === "19288" || u.code.endsWith("-20250630"))).toBe(false);
   });
 
   it("the demo's old communes lead to the same successors as the official list's", async () => {

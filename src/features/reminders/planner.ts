@@ -74,10 +74,11 @@ export async function escalateOverdue(
   return rows.length;
 }
 
-/** Units at the reporting levels that have no current indicator value for `period`. */
+/** Units in force at the reporting levels that have no current indicator value for `period`. */
 export async function unitsMissingReport(prisma: PrismaClient, levels: string[], period: string, periodKind: "MONTH" | "QUARTER") {
   const units = await prisma.adminUnit.findMany({
-    where: { level: { in: levels as Array<"PROVINCE" | "DISTRICT" | "COMMUNE" | "VILLAGE"> } },
+    // Units of an ended list (valid_to set) report nothing any more.
+    where: { level: { in: levels as Array<"PROVINCE" | "DISTRICT" | "COMMUNE" | "VILLAGE"> }, validTo: null },
     select: { code: true, name: true, path: true },
     orderBy: { path: "asc" },
   });
