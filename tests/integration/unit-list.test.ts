@@ -165,7 +165,8 @@ describe("old names in chat, on the official list", () => {
 });
 
 describe("the two-tier migration on a database that has units of the old list", () => {
-  it("keys them as units of the ended edition, valid to 2025-06-30, and their figures and roles follow", async () => {
+  // A fresh PGlite migrated in two steps: slow on a loaded machine.
+  it("keys them as units of the ended edition, valid to 2025-06-30, and their figures and roles follow", { timeout: 120_000 }, async () => {
     const db = await openTestDatabase("pglite", false);
     try {
       const migrations = await readMigrations();
