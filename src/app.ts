@@ -157,6 +157,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       perIpPerMinute: config.HTTP_RATE_LIMIT_PER_MINUTE,
       unauthenticatedPerIpPerMinute: config.HTTP_UNAUTHENTICATED_PER_MINUTE,
       trustProxy: config.TRUST_PROXY,
+      adminToken: config.ADMIN_API_TOKEN,
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
         adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, [indicatorsApi, broadcastApi({ queues, outbox, rates: configRates(config) })]),

@@ -296,6 +296,9 @@ export async function findUnits(
   if (!hits.length) {
     const folded = foldUnitName(trimmed);
     const bare = folded.replace(unitPrefixes, "");
+    // Folding keeps only letters, digits and spaces, so "%" and "_" never reach Prisma's LIKE patterns; a
+    // query of nothing but such characters folds to "" and must not match every unit ("contains ''").
+    if (!bare) return [];
     hits = await prisma.adminUnit.findMany({
       where: { ...inside, AND: [{ OR: [{ nameFolded: folded }, { nameFolded: bare }, { nameFolded: { endsWith: ` ${bare}` } }] }] },
       select,

@@ -1,5 +1,6 @@
 // The HTTP face of the app: health, readiness, Prometheus metrics, and the channels' webhooks.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logging/logger.ts";
 import { installGuard, RequestGuard } from "./guard.ts";
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   perIpPerMinute?: number;
   /** Requests without valid credentials per minute per IP (cheap 401s; 429 beyond). */
   unauthenticatedPerIpPerMinute?: number;
+  /** Shown the details of /readyz (which check failed, and why); everyone else sees a bare status. */
+  adminToken?: string | undefined;
   /** Reverse proxies (IPs, CIDRs) whose X-Forwarded-For gives the client's address; empty: none. */
   trustProxy?: string[];
 }
@@ -71,7 +74,17 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
 
   app.get("/healthz", async () => ({ status: "ok" }));
 
-  app.get("/readyz", async (_request, reply) => {
+  const isAdmin = (header: string | undefined): boolean => {
+    const token = options.adminToken;
+    const match = /^bearer[ \t]+(\S.*)$/i.exec(header ?? "");
+    if (!token || !match) return false;
+    const hash = (s: string) => createHash("sha256").update(s).digest();
+    return timingSafeEqual(hash(match[1]!.trim()), hash(token));
+  };
+
+  // A bare status for probes and strangers; what is down, and the error text (hosts, ports), only to the
+  // admin token.
+  app.get("/readyz", async (request, reply) => {
     const results = await Promise.all(
       options.readiness.map(async ({ name, check }) => {
         try {
@@ -83,7 +96,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
       }),
     );
     const ready = results.every(([, status]) => status === "ok");
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+    const status = ready ? "ready" : "not ready";
+    if (!isAdmin(request.headers.authorization)) return reply.code(ready ? 200 : 503).send({ status });
+    return reply.code(ready ? 200 : 503).send({ status, checks: Object.fromEntries(results) });
   });
 
   app.get("/metrics", async (_request, reply) => {

@@ -35,9 +35,20 @@ function startRedisOn(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
+const ADMIN = "readiness-admin-token-0123456789";
+
 async function readyz(app: RunningApp) {
-  const response = await fetch(`${app.url}/readyz`);
-  return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
+  // Without the admin token: the bare status only, never what is down or why.
+  const bare = await fetch(`${app.url}/readyz`);
+  const bareBody = (await bare.json()) as Record<string, unknown>;
+  expect(Object.keys(bareBody)).toEqual(["status"]);
+  const wrong = (await (await fetch(`${app.url}/readyz`, { headers: { authorization: "Bearer not-the-token" } })).json()) as Record<string, unknown>;
+  expect(Object.keys(wrong)).toEqual(["status"]);
+  const response = await fetch(`${app.url}/readyz`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const body = (await response.json()) as { status: string; checks: Record<string, string> };
+  expect(bare.status).toBe(response.status);
+  expect(bareBody.status).toBe(body.status);
+  return { status: response.status, body };
 }
 
 describe("health and readiness", () => {
@@ -49,7 +60,7 @@ describe("health and readiness", () => {
   beforeAll(async () => {
     port = await freePort();
     redis = await startRedisOn(port, dir);
-    const config = testConfig({ DATA_DIR: dir, REDIS_URL: `redis://127.0.0.1:${port}`, DATABASE_URL: await createPostgresDatabase(), SHUTDOWN_GRACE_MS: "1000" });
+    const config = testConfig({ DATA_DIR: dir, REDIS_URL: `redis://127.0.0.1:${port}`, DATABASE_URL: await createPostgresDatabase(), SHUTDOWN_GRACE_MS: "1000", ADMIN_API_TOKEN: ADMIN });
     app = await startApp(config, createLogger("silent"));
   });
   afterAll(async () => {
