@@ -219,15 +219,8 @@ export interface FormerUnit {
 }
 
 const select = { code: true, name: true, level: true, path: true, parentCode: true, validTo: true, formerContext: true } as const;
-interface UnitHit {
-  code: string;
-  name: string;
-  level: UnitLevel;
-  path: string;
-  parentCode: string | null;
-  validTo: Date | null;
-  formerContext: string | null;
-}
+/** A unit row as searched: a summary's fields, and where a historical unit was ("huyện …, tỉnh …"). */
+type UnitHit = Omit<UnitSummary, "formerly"> & { formerContext: string | null };
 
 export interface FindUnitsOptions {
   /**
