@@ -49,7 +49,10 @@ const conversation =
     else delete state.offered;
     if (detected) state.address = detected;
     if (JSON.stringify([state.offered ?? null, state.address ?? null]) !== before) await ctx.saveState(state);
-    return repliesSpeakingTo(replies, typeof state.address === "string" ? state.address : null);
+    // Citizens only: staff replies quote texts people wrote (announcement previews, forwarded questions),
+    // which must be shown exactly as written.
+    const citizen = ctx.actor.roles.length === 0;
+    return citizen ? repliesSpeakingTo(replies, typeof state.address === "string" ? state.address : null) : replies;
   };
 
 /** Cuts input to the configured maximum and strips control characters that confuse matching. */

@@ -2,7 +2,9 @@
 // buttons, follow-ups read against the last answer, self-corrections, small talk, forms of address.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelName } from "../../src/core/types.ts";
+import { grantRole, personForAccount } from "../../src/features/access/service.ts";
 import { createTestCore, type TestCore } from "../helpers/core.ts";
+import { seedUnits } from "../helpers/units.ts";
 
 const channels: ChannelName[] = ["cli", "telegram", "zalo"];
 const payloads = (reply: { buttons?: Array<Array<{ payload: string }>> } | undefined) => (reply?.buttons ?? []).flat().map((b) => b.payload);
@@ -20,6 +22,7 @@ describe.each(channels)("conversation on %s", (channel) => {
   };
   beforeAll(async () => {
     bot = await createTestCore({ env: { RATE_LIMIT_PER_MINUTE: "1000" } });
+    await seedUnits(bot.db.prisma);
   });
   afterAll(() => bot.close());
 
@@ -98,6 +101,15 @@ describe.each(channels)("conversation on %s", (channel) => {
       expect(reply.replies[0]!.text).not.toMatch(/ngắn hơn/);
     }
     expect((await p.say("tạm biệt")).replies[0]!.text).toMatch(/Chúc/);
+  });
+
+  it("keeps staff replies as written, whatever form of address the officer uses", async () => {
+    const user = `${channel}-officer`;
+    const personId = await personForAccount(bot.db.prisma, channel, user);
+    await grantRole(bot.db.prisma, { personId, role: "OFFICER", unitCode: "44", by: { personId: null, label: "test" } });
+    const reply = await bot.pipeline.handle({ channel, userId: user, chatId: user, text: "cho anh hỏi đăng ký tạm trú ở đâu", receivedAt: new Date() });
+    expect(reply.replies[0]!.text).toMatch(/Bạn/);
+    expect(reply.replies[0]!.text).not.toMatch(/Anh (đến|có|mang)/);
   });
 
   it("speaks to «bác» as «bác» for the rest of the conversation", async () => {
