@@ -21,6 +21,7 @@ const conversationSchema = z
     followUps: z
       .object({
         markers: wordList,
+        tails: wordList,
         corrections: wordList,
         aspects: z.record(z.string().min(1), z.object({ ask: wordList, answer: wordList }).strict()),
       })
@@ -50,7 +51,10 @@ export interface ConversationLexicon {
   smalltalk: Map<string, SmalltalkKind>;
   softeners: Set<string>;
   markers: string[];
+  /** Endings that make a follow-up ("… thì sao"), in the order they are tried. */
+  tails: string[];
   corrections: string[];
+  /** Per aspect: how it is asked (longest phrase first) and the words that answer it. */
   aspects: Map<string, { ask: string[]; answer: string[] }>;
   address: { forms: Set<string>; selfVerbs: string[]; before: Set<string>; notSelf: Set<string> };
   /** Longest phrase, in words, of any list (for greedy matching). */
@@ -70,8 +74,9 @@ export function compileConversation(raw: RawConversation): ConversationLexicon {
     smalltalk,
     softeners: new Set(raw.softeners.map(phrase)),
     markers: raw.followUps.markers.map(phrase),
+    tails: raw.followUps.tails.map(phrase),
     corrections: raw.followUps.corrections.map(phrase).sort((a, b) => b.length - a.length),
-    aspects: new Map(Object.entries(raw.followUps.aspects).map(([k, v]) => [k, { ask: v.ask.map(phrase), answer: v.answer.map(phrase) }])),
+    aspects: new Map(Object.entries(raw.followUps.aspects).map(([k, v]) => [k, { ask: v.ask.map(phrase).sort((a, b) => b.length - a.length), answer: v.answer.map(phrase) }])),
     address: {
       // Forms keep their diacritics: "cô" is a form of address, "co" may be "có"; "anh" may be "ảnh".
       forms: new Set(raw.address.forms.map((f) => f.normalize("NFC").toLowerCase())),
@@ -83,17 +88,18 @@ export function compileConversation(raw: RawConversation): ConversationLexicon {
   };
 }
 
+const DEFAULT_FILE = path.join(contentDir, "conversation.yaml");
 let cached: ConversationLexicon | undefined;
 
-export function loadConversationLexicon(file = path.join(contentDir, "conversation.yaml")): ConversationLexicon {
-  if (cached && file === path.join(contentDir, "conversation.yaml")) return cached;
+export function loadConversationLexicon(file = DEFAULT_FILE): ConversationLexicon {
+  if (cached && file === DEFAULT_FILE) return cached;
   const result = conversationSchema.safeParse(parse(readFileSync(file, "utf8")));
   if (!result.success) {
     const first = result.error.issues[0];
     throw new Error(`${file}: ${first?.path.join(".") ?? "?"}: ${first?.message ?? "invalid"}`);
   }
   const lexicon = compileConversation(result.data);
-  if (file === path.join(contentDir, "conversation.yaml")) cached = lexicon;
+  if (file === DEFAULT_FILE) cached = lexicon;
   return lexicon;
 }
 

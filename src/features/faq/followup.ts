@@ -66,7 +66,7 @@ export function analyzeFollowUp(text: string, lex: ConversationLexicon): FollowU
       list = list.slice(marker.split(" ").length);
       kind = "marker";
     }
-    for (const tail of ["thi sao", "the thi sao", "thi the nao", "thi lam sao", "thi sao a"]) {
+    for (const tail of lex.tails) {
       if (list.join(" ").endsWith(` ${tail}`) && list.length <= 14) {
         list = list.slice(0, list.length - tail.split(" ").length);
         kind = "marker";
@@ -77,7 +77,7 @@ export function analyzeFollowUp(text: string, lex: ConversationLexicon): FollowU
   let aspect: string | null = null;
   let remaining = [...list];
   for (const [name, { ask }] of lex.aspects) {
-    for (const phrase of [...ask].sort((a, b) => b.length - a.length)) {
+    for (const phrase of ask) {
       const at = containsPhrase(remaining, phrase);
       if (at === -1) continue;
       aspect ??= name;
