@@ -126,7 +126,8 @@ export function pickTypedChoice(text: string, offered: Button[], lex: Conversati
   const spoken = rest.join(" ");
   let position: number | undefined;
   if (rest.length === 1 && /^\d{1,2}$/.test(rest[0]!)) position = Number(rest[0]);
-  else if (rest.length > 0 && rest.length < core.length + 1 && lex.ordinals.has(spoken) && core.length > rest.length) position = lex.ordinals.get(spoken);
+  // A spoken ordinal needs a choice word before it ("cái thứ hai"): a bare "hai" or "năm" may be anything.
+  else if (rest.length > 0 && rest.length < core.length && lex.ordinals.has(spoken)) position = lex.ordinals.get(spoken);
   if (position !== undefined) {
     const index = position === -1 ? offered.length - 1 : position - 1;
     return offered[index] ?? null;
