@@ -4,6 +4,7 @@ import { loadCatalog } from "../features/indicators/catalog.ts";
 import { seedDemo } from "../features/indicators/demo.ts";
 import { importIndicatorFile, type ImportResult } from "../features/indicators/importer.ts";
 import { formatNumber } from "../features/indicators/numbers.ts";
+import { rowLabel } from "../core/tabular.ts";
 import { audit } from "../security/audit.ts";
 import type { AdminCommand } from "./types.ts";
 
@@ -17,9 +18,8 @@ function printResult(
   name: string,
   limit = Number.POSITIVE_INFINITY,
 ): number {
-  const where = (line: number) => (line > 0 ? `Dòng ${line}` : "Tệp");
   const list = (issues: ImportResult["errors"], kind: string) => {
-    for (const issue of issues.slice(0, limit)) err(`${name}: ${where(issue.line)}: ${kind}: ${issue.message}`);
+    for (const issue of issues.slice(0, limit)) err(`${name}: ${rowLabel(issue.line)}: ${kind}: ${issue.message}`);
     if (issues.length > limit) err(`${name}: … và ${issues.length - limit} dòng khác.`);
   };
   list(result.errors, "LỖI");

@@ -1,11 +1,13 @@
-// import-tasks FILE.csv: plan tasks (title,document,units,deadline,cadence), all or nothing.
+// import-tasks FILE.csv|FILE.xlsx: plan tasks (title,document,units,deadline,cadence), all or nothing.
 // task-deadline ID DEADLINE: change a task's deadline (its reminders are planned anew).
 // reminders [--limit N]: scheduled and recent reminders.
 import { loadMessages } from "../core/messages.ts";
 import { cronToRule, describeRule, formatDateTime } from "../features/reminders/schedule.ts";
 import { parseDeadline } from "../features/reminders/schedule.ts";
 import { databaseTaskReminders } from "../features/reminders/tasks.ts";
-import { changeDeadline, deadlineLabel, importTasksFile, type TaskContext } from "../features/tasks/service.ts";
+import { rowErrorLines } from "../core/tabular.ts";
+import { importTasksFile } from "../features/tasks/import.ts";
+import { changeDeadline, deadlineLabel, type TaskContext } from "../features/tasks/service.ts";
 import type { AdminCommand, AdminContext } from "./types.ts";
 
 const actor = { personId: null, label: "cli:admin" };
@@ -19,17 +21,17 @@ function taskContext(ctx: AdminContext): TaskContext {
 export const taskCommands: AdminCommand[] = [
   {
     name: "import-tasks",
-    usage: "import-tasks FILE.csv [--dry-run]",
-    summary: "create or update plan tasks from a CSV (title,document,units,deadline,cadence)",
+    usage: "import-tasks FILE.csv|FILE.xlsx [--dry-run]",
+    summary: "create or update plan tasks from a CSV or .xlsx (title,document,units,deadline,cadence)",
     async run(ctx) {
       const file = ctx.args.positional[0];
       if (!file) {
-        console.error("usage: npm run admin -- import-tasks FILE.csv [--dry-run]");
+        console.error("usage: npm run admin -- import-tasks FILE.csv|FILE.xlsx [--dry-run]");
         return 2;
       }
       const dryRun = Boolean(ctx.args.options["dry-run"]);
       const result = await importTasksFile(taskContext(ctx), file, actor, { dryRun });
-      for (const e of result.errors) console.error(`Dòng ${e.line}: ${e.message}`);
+      for (const line of rowErrorLines(result.errors)) console.error(line);
       if (result.errors.length) {
         console.error(`${file}: không nhập gì — ${result.errors.length} dòng có lỗi.`);
         return 1;

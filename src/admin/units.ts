@@ -1,5 +1,6 @@
-// import-units FILE.csv: the administrative tree (code,name,level,parent_code[,valid_from,valid_to]);
+// import-units FILE.csv|FILE.xlsx: the administrative tree (code,name,level,parent_code[,valid_from,valid_to]);
 // units [--json] [--level L] [--province CODE] [--all]: the units in force (all editions with --all).
+import { rowErrorLines } from "../core/tabular.ts";
 import { importUnitsFile, type UnitLevel } from "../features/units.ts";
 import type { AdminCommand } from "./types.ts";
 
@@ -9,17 +10,17 @@ const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
 export const unitCommands: AdminCommand[] = [
   {
     name: "import-units",
-    usage: "import-units FILE.csv [--dry-run]",
-    summary: "create units from a CSV (code,name,level,parent_code[,valid_from,valid_to]); never renames one in place",
+    usage: "import-units FILE.csv|FILE.xlsx [--dry-run]",
+    summary: "create units from a CSV or .xlsx (code,name,level,parent_code[,valid_from,valid_to]); never renames one in place",
     async run(ctx) {
       const file = ctx.args.positional[0];
       if (!file) {
-        console.error("usage: npm run admin -- import-units FILE.csv [--dry-run]");
+        console.error("usage: npm run admin -- import-units FILE.csv|FILE.xlsx [--dry-run]");
         return 2;
       }
       const dryRun = Boolean(ctx.args.options["dry-run"]);
       const result = await importUnitsFile(ctx.db.prisma, file, { dryRun });
-      for (const e of result.errors) console.error(`Dòng ${e.line}: ${e.message}`);
+      for (const line of rowErrorLines(result.errors)) console.error(line);
       if (result.errors.length) {
         console.error(`${file}: không nhập gì — ${result.errors.length} dòng có lỗi.`);
         return 1;

@@ -1,9 +1,10 @@
 // Administrative units: CSV import (idempotent) and forgiving look-up by name or code.
-import { readFile } from "node:fs/promises";
-import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import { readCsv, readTableFile, textRecord, type RowError, type Table, type TableSpec } from "../core/tabular.ts";
 import { foldDiacritics } from "../core/text.ts";
+
+export type { RowError };
 
 export type UnitLevel = "PROVINCE" | "DISTRICT" | "COMMUNE" | "VILLAGE";
 
@@ -53,11 +54,6 @@ function parseDay(value: string | undefined, ctx: z.RefinementCtx, field: string
 
 export type UnitRow = Omit<z.infer<typeof unitRowSchema>, "valid_from" | "valid_to"> & { valid_from?: string | undefined; valid_to?: string | undefined };
 
-export interface RowError {
-  line: number;
-  message: string;
-}
-
 export interface UnitImportResult {
   created: number;
   updated: number;
@@ -65,18 +61,34 @@ export interface UnitImportResult {
   errors: RowError[];
 }
 
-/** Reads a CSV with header `code,name,level,parent_code`; line numbers count the header as line 1. */
-export function parseUnitsCsv(text: string): { rows: Array<UnitRow & { line: number }>; errors: RowError[] } {
-  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }) as Record<string, string>[];
+/** The columns of a unit file; headers may also be written in Vietnamese ("Mã đơn vị", "Cấp", "Mã đơn vị cha"…). */
+export const unitTable: TableSpec<"code" | "name" | "level" | "parent_code" | "valid_from" | "valid_to"> = {
+  columns: {
+    code: ["ma", "ma_don_vi", "ma_dv"],
+    name: ["ten", "ten_don_vi"],
+    level: ["cap", "cap_hanh_chinh"],
+    parent_code: ["parent", "ma_cha", "ma_don_vi_cha", "ma_don_vi_cap_tren"],
+    valid_from: ["tu_ngay", "hieu_luc_tu"],
+    valid_to: ["den_ngay", "hieu_luc_den"],
+  },
+  required: ["code", "name", "level"],
+};
+
+/** Rows of a unit table, each checked (line numbers count the header as line 1). */
+function unitRows(table: Table<keyof typeof unitTable.columns>): { rows: Array<UnitRow & { line: number }>; errors: RowError[] } {
   const rows: Array<UnitRow & { line: number }> = [];
-  const errors: RowError[] = [];
-  records.forEach((record, index) => {
-    const line = index + 2;
-    const parsed = unitRowSchema.safeParse(record);
-    if (parsed.success) rows.push({ ...parsed.data, line });
-    else errors.push({ line, message: parsed.error.issues.map((i) => i.message).join("; ") });
-  });
+  const errors: RowError[] = [...table.errors];
+  for (const row of table.rows) {
+    const parsed = unitRowSchema.safeParse(textRecord(unitTable, row));
+    if (parsed.success) rows.push({ ...parsed.data, line: row.line });
+    else errors.push({ line: row.line, message: parsed.error.issues.map((i) => i.message).join("; ") });
+  }
   return { rows, errors };
+}
+
+/** Reads a unit CSV: header `code,name,level,parent_code[,valid_from,valid_to]`. */
+export function parseUnitsCsv(text: string): { rows: Array<UnitRow & { line: number }>; errors: RowError[] } {
+  return unitRows(readCsv(text, unitTable));
 }
 
 /**
@@ -181,7 +193,7 @@ export async function importUnits(
 }
 
 export async function importUnitsFile(prisma: PrismaClient, file: string, options: { dryRun?: boolean } = {}): Promise<UnitImportResult> {
-  const { rows, errors } = parseUnitsCsv(await readFile(file, "utf8"));
+  const { rows, errors } = unitRows(await readTableFile(file, unitTable));
   if (errors.length) return { created: 0, updated: 0, unchanged: 0, errors };
   return importUnits(prisma, rows, options);
 }
@@ -408,18 +420,32 @@ export const successionRowSchema = z.object({
   legal_basis: z.string().trim().min(1, "thiếu căn cứ (legal_basis)").max(500),
 });
 
+/** The columns of a succession file (old unit → new unit). */
+export const successionTable: TableSpec<keyof z.input<typeof successionRowSchema>> = {
+  columns: {
+    old_code: ["ma_cu"],
+    old_valid_to: [],
+    new_code: ["ma_moi"],
+    kind: ["hinh_thuc"],
+    effective_date: ["ngay_hieu_luc"],
+    legal_basis: ["can_cu"],
+  },
+  required: ["old_code", "old_valid_to", "new_code", "kind", "effective_date", "legal_basis"],
+};
+
 /**
  * Records old unit → new unit links from a CSV (old_code,old_valid_to,new_code,kind,effective_date,
  * legal_basis): the old unit is the one of the edition that ended on old_valid_to. All or nothing.
  */
 export async function importSuccessionsFile(prisma: PrismaClient, file: string, source: string): Promise<{ created: number; errors: RowError[] }> {
-  const records = parse(await readFile(file, "utf8"), { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+  const table = await readTableFile(file, successionTable);
+  if (table.errors.length) return { created: 0, errors: table.errors };
   const errors: RowError[] = [];
   const rows: Array<z.infer<typeof successionRowSchema> & { predecessor: string }> = [];
   const keys = new Set((await prisma.adminUnit.findMany({ select: { code: true } })).map((u) => u.code));
-  records.forEach((record, index) => {
-    const line = index + 2;
-    const parsed = successionRowSchema.safeParse(record);
+  table.rows.forEach((row) => {
+    const line = row.line;
+    const parsed = successionRowSchema.safeParse(textRecord(successionTable, row));
     if (!parsed.success) return void errors.push({ line, message: parsed.error.issues.map((i) => i.message).join("; ") });
     const predecessor = historicalKey(parsed.data.old_code, parsed.data.old_valid_to);
     if (!keys.has(predecessor)) errors.push({ line, message: `không có đơn vị cũ mã ${parsed.data.old_code} đến ${parsed.data.old_valid_to}` });

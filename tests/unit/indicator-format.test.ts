@@ -12,7 +12,7 @@ import {
 } from "../../src/features/indicators/numbers.ts";
 import { isStale, parsePeriod, periodLabel } from "../../src/features/indicators/periods.ts";
 import { fitText } from "../../src/features/indicators/views.ts";
-import { splitCsv } from "../../src/features/indicators/importer.ts";
+import { readCsv } from "../../src/core/tabular.ts";
 
 const value = (raw: string | number) => {
   const parsed = parseVietnameseNumber(raw);
@@ -155,21 +155,23 @@ describe("indicator catalogue", () => {
   });
 });
 
-describe("splitCsv", () => {
+describe("the CSV reader of figure files", () => {
+  const spec = { columns: { a: [], b: [], c: [] }, required: ["a"], comments: true } as const;
+
   it("reads quoted fields, escaped quotes, CRLF, a BOM, comments and empty lines, with line numbers", () => {
     const text = '\uFEFFa,b,c\r\n# comment\r\n\r\n 44 ,"82,03","say ""hi"""\r\n"two\nlines",x,\n45,,"last"';
-    expect(splitCsv(text)).toEqual({
-      records: [
-        { cells: ["a", "b", "c"], line: 1 },
-        { cells: ["44", "82,03", 'say "hi"'], line: 4 },
-        { cells: ["two\nlines", "x", ""], line: 5 },
-        { cells: ["45", "", "last"], line: 7 },
+    expect(readCsv(text, spec)).toEqual({
+      rows: [
+        { a: "44", b: "82,03", c: 'say "hi"', line: 4 },
+        { a: "two\nlines", b: "x", c: "", line: 5 },
+        { a: "45", b: "", c: "last", line: 7 },
       ],
+      errors: [],
     });
   });
 
   it("reports an unclosed quote with its line", () => {
-    expect(splitCsv('a,b\n1,"2\n').error).toEqual({ line: 2, message: expect.stringMatching(/ngoặc kép/) });
+    expect(readCsv('a,b\n1,"2\n', spec).errors).toEqual([{ line: 2, message: expect.stringMatching(/ngoặc kép/) }]);
   });
 });
 
