@@ -7,23 +7,9 @@ import { loadMessages } from "./core/messages.ts";
 import { Pipeline } from "./core/pipeline.ts";
 import { MemoryWindowCounter, RedisWindowCounter, messageLimiter, type RateLimiter, type WindowCounter } from "./core/rate-limit.ts";
 import { Router } from "./core/router.ts";
+import type { Feature, FeatureHooks, FeatureRuntime } from "./core/feature.ts";
 import type { CoreServices } from "./core/types.ts";
-import { registerBasicCommands } from "./features/basic.ts";
-import { registerSubscription } from "./features/subscription.ts";
-import { createFaq, registerFaq } from "./features/faq/index.ts";
-import { loadKnowledgeBase } from "./features/faq/knowledge.ts";
-import type { MatcherOptions } from "./features/faq/matcher.ts";
-import { registerAccessCommands } from "./features/access/commands.ts";
-import { registerIndicatorCommands } from "./features/indicators/commands.ts";
-import { indicatorsApi } from "./features/indicators/api.ts";
-import { registerHandoff, startHandoff } from "./features/handoff.ts";
-import { broadcastApi, configRates, registerBroadcastCommands, startBroadcasts } from "./features/broadcast/index.ts";
-import { MAINTENANCE_QUEUE, startMaintenance } from "./features/maintenance.ts";
-import { registerTaskCommands } from "./features/tasks/commands.ts";
-import { registerReminderCommands } from "./features/reminders/commands.ts";
-import { startReminders, taskRemindersFor } from "./features/reminders/runtime.ts";
-import { REMINDER_QUEUE } from "./features/reminders/service.ts";
-import { BROADCAST_QUEUE } from "./features/broadcast/service.ts";
+import { appFeatures, type FeatureOptions } from "./features/index.ts";
 import { bullBoard } from "./http/bull-board.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { adminApi } from "./http/admin-api.ts";
@@ -42,6 +28,8 @@ export interface Core {
   pipeline: Pipeline;
   router: Router;
   services: CoreServices;
+  /** The features it was built from (the app starts their workers and serves their routes). */
+  features: readonly Feature[];
 }
 
 /** The channel-agnostic bot: everything a channel adapter (or the CLI) needs to answer messages. */
@@ -54,9 +42,11 @@ export function createCore(deps: {
   outbox?: Outbox;
   queues?: QueueSet;
   /** Matcher thresholds other than the calibrated ones (tests of the answer policy). */
-  faqOptions?: MatcherOptions;
+  faqOptions?: FeatureOptions["faqOptions"];
   /** The channels there are; default: the app's registry (tests add a fake channel). */
   registry?: ChannelRegistry;
+  /** The features; default: the app's list (features/index.ts). */
+  features?: readonly Feature[];
 }): Core {
   const counter = deps.counter ?? new MemoryWindowCounter();
   const services: CoreServices = {
@@ -74,23 +64,16 @@ export function createCore(deps: {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
     return [{ text: ctx.services.messages.fallback }];
   }).typedChoices(conversation);
-  // The knowledge base is validated here, at start-up: broken content stops the bot with the file named.
-  const faq = createFaq(loadKnowledgeBase(), services.messages, deps.faqOptions);
-  registerBasicCommands(router, { topicMenu: faq.topicMenu, onStartArgument: registerSubscription(router) });
-  registerFaq(router, faq, conversation);
-  registerAccessCommands(router);
-  registerIndicatorCommands(router);
-  registerHandoff(router);
-  registerTaskCommands(router, { reminders: taskRemindersFor });
-  registerReminderCommands(router);
-  registerBroadcastCommands(router);
+  const features = deps.features ?? appFeatures({ faqOptions: deps.faqOptions });
+  const hooks: FeatureHooks = { startArguments: [] };
+  for (const feature of features) feature.register?.(router.forFeature(feature.name), { services, conversation, hooks });
   const pipeline = new Pipeline({
     services,
     router,
     rateLimiter: deps.rateLimiter ?? messageLimiter(counter, deps.config.RATE_LIMIT_PER_MINUTE),
     conversation,
   });
-  return { pipeline, router, services };
+  return { pipeline, router, services, features };
 }
 
 export function databaseOptions(config: Config) {
@@ -142,7 +125,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       rates: Object.fromEntries(Object.entries(config.sendRates).map(([channel, perSecond]) => [channel, { perSecond }])),
     });
     const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis), outbox, queues });
-    await startMaintenance(queues, { prisma: db.prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
+    const runtime: FeatureRuntime = { services: { ...core.services, outbox, queues }, channels: channelMap };
 
     const channels = await createChannels({ config, core, queues, log });
     for (const channel of channels) channelMap.set(channel.name, channel);
@@ -160,8 +143,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       adminToken: config.ADMIN_API_TOKEN,
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
-        adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, [indicatorsApi, broadcastApi({ queues, outbox, rates: configRates(config) })]),
-        bullBoard(config.ADMIN_API_TOKEN, queues, [REMINDER_QUEUE, MAINTENANCE_QUEUE, BROADCAST_QUEUE, ...channels.map((c) => outboxQueueName(c.name))]),
+        adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, core.features.flatMap((f) => (f.api ? [f.api(runtime)] : []))),
+        bullBoard(config.ADMIN_API_TOKEN, queues, [...core.features.flatMap((f) => f.queues ?? []), ...channels.map((c) => outboxQueueName(c.name))]),
       ],
     });
     // Registered last so it runs first: stop taking requests before anything else closes.
@@ -176,10 +159,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       // Channels stop first on shutdown: no new updates while the rest closes.
       cleanups.push(() => channel.stop());
     }
-    startHandoff({ queues, prisma: db.prisma, outbox, config, log, messages: core.services.messages });
-    await startBroadcasts({ queues, prisma: db.prisma, outbox, log, config, messages: core.services.messages });
+    // Workers, schedules and outcome handlers, all registered before the outbox starts sending.
+    for (const feature of core.features) await feature.start?.(runtime);
     outbox.start();
-    await startReminders({ queues, prisma: db.prisma, outbox, log, config, channels: channelMap, messages: core.services.messages });
     log.info(
       { url, database: db.kind, redis: redis.embedded ? "embedded" : "external", channels: channels.map((c) => c.name) },
       "Trợ lý 06 is up",

@@ -33,6 +33,15 @@ export interface Interceptor {
   run(ctx: TurnContext): Promise<Reply[] | null>;
 }
 
+/** What a feature registers with (a Router, or one that records the feature as owner: forFeature). */
+export interface Registrar {
+  command(command: Command): Registrar;
+  payload(handler: PayloadHandler): Registrar;
+  intercept(interceptor: Interceptor): Registrar;
+  onText(handler: TextHandler): Registrar;
+  route(ctx: TurnContext): Promise<Reply[]>;
+}
+
 export interface ParsedCommand {
   name: string;
   args: string;
@@ -45,10 +54,20 @@ export function parseCommand(text: string): ParsedCommand | null {
   return { name: match[1]!.toLowerCase(), args: (match[2] ?? "").trim() };
 }
 
+/** What one feature registered (router.registrations()). */
+export interface Registrations {
+  commands: string[];
+  payloads: string[];
+  interceptors: string[];
+}
+
 export class Router {
   private readonly commands = new Map<string, Command>();
   private readonly payloads = new Map<string, PayloadHandler>();
   private readonly interceptors: Interceptor[] = [];
+  /** "/name" or "prefix:" → the feature that registered it ("" when registered directly). */
+  private readonly owners = new Map<string, string>();
+  private readonly byFeature = new Map<string, Registrations>();
   private textHandler: TextHandler;
   private choices: ConversationLexicon | undefined;
 
@@ -56,25 +75,60 @@ export class Router {
     this.textHandler = fallback;
   }
 
-  command(command: Command): this {
+  private claim(key: string, what: string, owner: string): void {
+    const earlier = this.owners.get(key);
+    if (earlier !== undefined) {
+      const by = earlier || owner ? `: by ${earlier || "the app"} and ${owner || "the app"}` : "";
+      throw new Error(`${what} registered twice${by}`);
+    }
+    this.owners.set(key, owner);
+  }
+
+  private record(owner: string): Registrations {
+    let r = this.byFeature.get(owner);
+    if (!r) this.byFeature.set(owner, (r = { commands: [], payloads: [], interceptors: [] }));
+    return r;
+  }
+
+  command(command: Command, owner = ""): this {
     for (const name of [command.name, ...(command.aliases ?? [])]) {
-      if (this.commands.has(name)) throw new Error(`command /${name} registered twice`);
+      this.claim(`/${name}`, `command /${name}`, owner);
       this.commands.set(name, command);
     }
+    this.record(owner).commands.push(command.name);
     return this;
   }
 
-  payload(handler: PayloadHandler): this {
-    if (this.payloads.has(handler.prefix)) throw new Error(`payload prefix ${handler.prefix} registered twice`);
+  payload(handler: PayloadHandler, owner = ""): this {
+    this.claim(`${handler.prefix}:`, `payload prefix ${handler.prefix}`, owner);
     this.payloads.set(handler.prefix, handler);
+    this.record(owner).payloads.push(handler.prefix);
     return this;
   }
 
   /** Runs before commands and free text, in registration order; a slash command typed mid-dialogue is
    * still offered to interceptors, which should let it through (return null) unless it is theirs. */
-  intercept(interceptor: Interceptor): this {
+  intercept(interceptor: Interceptor, owner = ""): this {
     this.interceptors.push(interceptor);
+    this.record(owner).interceptors.push(interceptor.name);
     return this;
+  }
+
+  /** A registrar that records `feature` as the owner of what is registered through it. */
+  forFeature(feature: string): Registrar {
+    const registrar: Registrar = {
+      command: (command) => (this.command(command, feature), registrar),
+      payload: (handler) => (this.payload(handler, feature), registrar),
+      intercept: (interceptor) => (this.intercept(interceptor, feature), registrar),
+      onText: (handler) => (this.onText(handler), registrar),
+      route: (ctx) => this.route(ctx),
+    };
+    return registrar;
+  }
+
+  /** What each feature registered, by feature name ("" for what was registered directly). */
+  registrations(): ReadonlyMap<string, Registrations> {
+    return this.byFeature;
   }
 
   /** Free text goes here (the FAQ matcher once it is plugged in). */

@@ -1,19 +1,16 @@
 // /start and /help: the greeting with the topic menu, and the list of commands.
-import type { Command, Router } from "../core/router.ts";
-import type { Button, Reply, TurnContext } from "../core/types.ts";
+import type { Feature, StartArgumentHandler, TopicMenu } from "../core/feature.ts";
+import type { Command, Registrar } from "../core/router.ts";
+import type { Reply, TurnContext } from "../core/types.ts";
 
-/** Supplies the topic menu (the FAQ's topics once that feature is plugged in). */
-export type TopicMenu = () => Button[][];
-
-/** Something /start with a deep-link argument can act on (e.g. subscribing to a commune). */
-export type StartArgumentHandler = (ctx: TurnContext, argument: string) => Promise<Reply[]>;
+export type { StartArgumentHandler, TopicMenu };
 
 export interface BasicFeatureOptions {
   topicMenu?: TopicMenu;
   onStartArgument?: StartArgumentHandler;
 }
 
-export function registerBasicCommands(router: Router, options: BasicFeatureOptions = {}): void {
+export function registerBasicCommands(router: Registrar, options: BasicFeatureOptions = {}): void {
   const menu = () => options.topicMenu?.() ?? [];
   const greeting = (ctx: TurnContext): Reply => ({ text: ctx.services.messages.welcome, buttons: menu() });
 
@@ -40,3 +37,20 @@ export function registerBasicCommands(router: Router, options: BasicFeatureOptio
   // The "Menu" button anywhere in the conversation.
   router.payload({ prefix: "menu", run: async (ctx) => [greeting(ctx)] });
 }
+
+/** /start, /help and the Menu button; the topic menu and /start arguments come from other features' hooks. */
+export const basicFeature: Feature = {
+  name: "basic",
+  register(router, { hooks }) {
+    registerBasicCommands(router, {
+      topicMenu: () => hooks.topicMenu?.() ?? [],
+      async onStartArgument(ctx, argument) {
+        for (const handler of hooks.startArguments) {
+          const replies = await handler(ctx, argument);
+          if (replies.length) return replies;
+        }
+        return [];
+      },
+    });
+  },
+};

@@ -5,7 +5,8 @@
 import type { Job } from "bullmq";
 import { channelRegistry, type ChannelRegistry } from "../channels/registry.ts";
 import { fill } from "../core/messages.ts";
-import type { Router } from "../core/router.ts";
+import type { Feature } from "../core/feature.ts";
+import type { Registrar } from "../core/router.ts";
 import { addWorkingMinutes, parsePeriods } from "../core/time.ts";
 import type { Button, ChannelName, DialogueState, Reply, TurnContext } from "../core/types.ts";
 import type { Config } from "../config/env.ts";
@@ -210,7 +211,7 @@ async function relayAnswer(ctx: TurnContext, ticketId: number, answer: string): 
   return [{ text: fill(m.handoffAnswerSent, { id: ticketId }) }];
 }
 
-export function registerHandoff(router: Router): void {
+export function registerHandoff(router: Registrar): void {
   router.payload({
     prefix: "handoff",
     async run(ctx, value) {
@@ -395,3 +396,14 @@ export function startHandoff(deps: {
     return "escalated";
   });
 }
+
+/** "Hỏi cán bộ": the handoff dialogue, officers' replies and /traloi, /dong…; the escalation queue. */
+export const handoffFeature: Feature = {
+  name: "handoff",
+  register: (router) => registerHandoff(router),
+  queues: [HANDOFF_QUEUE],
+  start({ services }) {
+    const { queues, prisma, outbox, config, log, messages, registry } = services;
+    startHandoff({ queues, prisma, outbox, config, log, messages, registry });
+  },
+};

@@ -1,6 +1,7 @@
 // Scheduled housekeeping, nightly: conversation logs older than the retention period are deleted, and so
 // are dialogue states nobody touched for a day (an unfinished handoff, a pending choice…) and the database
 // copy of the update ledger.
+import type { Feature } from "../core/feature.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
@@ -49,3 +50,13 @@ export async function startMaintenance(
     if (ledger.count) deps.log.info({ removed: ledger.count }, "purged the update ledger");
   });
 }
+
+/** The nightly purge: a Job Scheduler on the maintenance queue and its worker. */
+export const maintenanceFeature: Feature = {
+  name: "maintenance",
+  queues: [MAINTENANCE_QUEUE],
+  async start({ services }) {
+    const { queues, prisma, log, config } = services;
+    await startMaintenance(queues, { prisma, log, retentionDays: config.CONVERSATION_RETENTION_DAYS, tz: config.TZ });
+  },
+};

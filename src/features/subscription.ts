@@ -4,11 +4,11 @@
 // - by typing `/dangky <tên hoặc mã xã>`;
 // and stop or resume them with `/huy` and `/tieptuc`. One subscription per channel identity; every
 // change records the moment of consent (consentAt) or of opting out (optedOutAt).
-import type { Router } from "../core/router.ts";
+import type { Registrar } from "../core/router.ts";
 import { fill } from "../core/messages.ts";
 import type { Button, Reply, TurnContext } from "../core/types.ts";
 import type { SubscriptionSource } from "../generated/prisma/enums.ts";
-import type { StartArgumentHandler } from "./basic.ts";
+import type { Feature, StartArgumentHandler } from "../core/feature.ts";
 import { foldDiacritics } from "../core/text.ts";
 import { findUnits, foldUnitName, successionNote, type UnitSummary } from "./units.ts";
 
@@ -150,7 +150,7 @@ export function parseSubscribeMessage(text: string): string | null {
  * Registers /dangky, /huy, /tieptuc, the unit-choice buttons and the "DK <CODE>" message, and returns
  * the /start hook for `u_<CODE>` deep links (pass it to registerBasicCommands as onStartArgument).
  */
-export function registerSubscription(router: Router): StartArgumentHandler {
+export function registerSubscription(router: Registrar): StartArgumentHandler {
   const onStartArgument: StartArgumentHandler = async (ctx, argument) => {
     const trimmed = argument.trim();
     if (!trimmed.startsWith(START_ARGUMENT_PREFIX)) return [];
@@ -222,3 +222,11 @@ export function registerSubscription(router: Router): StartArgumentHandler {
 
   return onStartArgument;
 }
+
+/** /dangky, /huy, /tieptuc, the unit buttons, "DK <CODE>", and `/start u_<CODE>` through the start hook. */
+export const subscriptionFeature: Feature = {
+  name: "subscription",
+  register(router, { hooks }) {
+    hooks.startArguments.push(registerSubscription(router));
+  },
+};

@@ -105,6 +105,10 @@ describe("architecture", () => {
     expect(graph.get("features/reminders/tasks")).toContain("features/tasks/service");
   });
 
+  it("the composition root knows the features only through their list (features/index.ts)", () => {
+    expect(graph.get("app")!.filter((dep) => dep.startsWith("features/"))).toEqual(["features/index"]);
+  });
+
   it("channel adapters and features never import the composition root", () => {
     const offenders = [...graph].filter(([file, deps]) => /^(channels|features|outbox|core)\//.test(file) && deps.includes("app")).map(([file]) => file);
     expect(offenders).toEqual([]);

@@ -1,7 +1,7 @@
 // Chat commands for roles and privacy: /moi, /xacthuc, /lienket, /quyen, /nhatky, /xoadulieu.
 import { actorLabel, formatVietnamTime, refusal, roleLabels } from "../../core/helpers.ts";
 import { fill } from "../../core/messages.ts";
-import type { Router } from "../../core/router.ts";
+import type { Registrar } from "../../core/router.ts";
 import type { Reply, RoleName, TurnContext } from "../../core/types.ts";
 import { authorize, mayInvite } from "../../security/policy.ts";
 import { recentAudit } from "../../security/audit.ts";
@@ -21,7 +21,7 @@ const roleWords: Record<string, RoleName> = {
   quantri: "ADMIN", admin: "ADMIN",
 };
 
-export function registerAccessCommands(router: Router): void {
+export function registerAccessCommands(router: Registrar): void {
   router.command({
     name: "moi",
     description: "Tạo mã mời cán bộ, giám sát",

@@ -7,7 +7,7 @@
 // Permission: authorize(…, "broadcast.send", unit) — supervisors and admins, inside their own subtree.
 import { randomBytes } from "node:crypto";
 import { fill } from "../../core/messages.ts";
-import type { Router } from "../../core/router.ts";
+import type { Registrar } from "../../core/router.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import type { Button, DialogueState, Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
@@ -306,7 +306,7 @@ async function list(ctx: TurnContext): Promise<Reply[]> {
   return [{ text: fill(m.broadcastList, { lines: lines.join("\n") }) }];
 }
 
-export function registerBroadcastCommands(router: Router): void {
+export function registerBroadcastCommands(router: Registrar): void {
   router.command({
     name: "thongbao",
     description: "Gửi thông báo tới người dân, cán bộ",

@@ -10,14 +10,13 @@
 // (followup.ts).
 import { type ConversationLexicon, smalltalkKind, type SmalltalkKind, words } from "../../core/conversation.ts";
 import { fill } from "../../core/messages.ts";
-import type { Router } from "../../core/router.ts";
+import type { Registrar } from "../../core/router.ts";
 import type { Button, Reply, TurnContext } from "../../core/types.ts";
-import type { ChannelEnum } from "../../core/identity.ts";
-import { channelEnum } from "../../core/identity.ts";
+import type { Feature } from "../../core/feature.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { redactPII } from "../../privacy/redact.ts";
 import { askOfficerButton } from "../handoff.ts";
-import type { Intent, KnowledgeBase } from "./knowledge.ts";
+import { loadKnowledgeBase, type Intent, type KnowledgeBase } from "./knowledge.ts";
 import { analyzeFollowUp, aspectSentences, type FaqContext, type FollowUp, readContext } from "./followup.ts";
 import { FaqMatcher, type MatcherOptions, type MatchResult } from "./matcher.ts";
 import { normalize } from "./normalize.ts";
@@ -114,7 +113,7 @@ async function recordUnanswered(prisma: PrismaClient, ctx: TurnContext, result: 
         outcome: result.decision === "fallback" ? "FALLBACK" : "LOW_CONFIDENCE",
         bestIntent: result.best?.intentId ?? null,
         confidence: result.best?.confidence ?? 0,
-        channel: channelEnum[ctx.message.channel] as ChannelEnum,
+        channel: ctx.services.registry.toEnum(ctx.message.channel),
       },
     });
   } catch (error) {
@@ -122,7 +121,7 @@ async function recordUnanswered(prisma: PrismaClient, ctx: TurnContext, result: 
   }
 }
 
-export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexicon): void {
+export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLexicon): void {
   const { kb, matcher } = faq;
 
   /**
@@ -247,6 +246,21 @@ export function registerFaq(router: Router, faq: Faq, lexicon: ConversationLexic
       return [answerReply(intent, kb)];
     },
   });
+}
+
+/**
+ * The FAQ as a feature: free text, the faq: buttons, and the topic menu for /start. The knowledge base is
+ * loaded and validated when the core is built: broken content stops the bot with the file named.
+ */
+export function faqFeature(options: MatcherOptions = {}): Feature {
+  return {
+    name: "faq",
+    register(router, { services, conversation, hooks }) {
+      const faq = createFaq(loadKnowledgeBase(), services.messages, options);
+      hooks.topicMenu = faq.topicMenu;
+      registerFaq(router, faq, conversation);
+    },
+  };
 }
 
 /** The questions people asked that the FAQ could not answer well, most frequent first. */

@@ -1,7 +1,7 @@
 // /tiendo and its buttons ("td:…"). Every unit shown is checked with the policy first: officers and
 // supervisors see their unit's subtree, nobody else sees anything (a polite refusal).
 import { fill } from "../../core/messages.ts";
-import type { Router } from "../../core/router.ts";
+import type { Registrar } from "../../core/router.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import type { Button, Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
@@ -167,7 +167,7 @@ async function pressed(ctx: TurnContext, value: string): Promise<Reply[]> {
   }
 }
 
-export function registerIndicatorCommands(router: Router): void {
+export function registerIndicatorCommands(router: Registrar): void {
   router.command({
     name: "tiendo",
     aliases: ["chitieu"],

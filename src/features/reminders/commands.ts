@@ -5,7 +5,7 @@
 // Ambiguous or past times get a question back, never a guess. A personal reminder is delivered at the
 // time its owner chose, even inside the quiet hours (they asked for it).
 import { fill } from "../../core/messages.ts";
-import type { Router } from "../../core/router.ts";
+import type { Registrar } from "../../core/router.ts";
 import type { TurnContext } from "../../core/types.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import { authorize } from "../../security/policy.ts";
@@ -29,7 +29,7 @@ async function activePersonal(ctx: TurnContext) {
   return rows.filter((r) => !isOccurrence(r.jobKey));
 }
 
-export function registerReminderCommands(router: Router): void {
+export function registerReminderCommands(router: Registrar): void {
   router.command({
     name: "nhac",
     aliases: ["nhacviec"],

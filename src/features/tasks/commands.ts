@@ -5,7 +5,7 @@
 //   /giaoviec <đơn vị>; <hạn>; <việc> [; <văn bản>]   supervisors assign a task
 //   /doihan <số> <hạn mới>         supervisors change a deadline (reminders are rescheduled)
 import { fill } from "../../core/messages.ts";
-import type { Router } from "../../core/router.ts";
+import type { Registrar } from "../../core/router.ts";
 import type { Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
 import { actorLabel, refusal } from "../../core/helpers.ts";
@@ -30,7 +30,7 @@ async function unitsActorMay(ctx: TurnContext, unitCodes: string[], permission: 
   return allowed;
 }
 
-export function registerTaskCommands(router: Router, deps: TaskCommandDeps): void {
+export function registerTaskCommands(router: Registrar, deps: TaskCommandDeps): void {
   const taskContext = (ctx: TurnContext): TaskContext => ({
     prisma: ctx.services.prisma,
     settings: ctx.services.config,
