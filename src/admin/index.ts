@@ -5,6 +5,6 @@ import { qrCommand } from "./qr.ts";
 import { taskCommands } from "./tasks.ts";
 import type { AdminCommand } from "./types.ts";
 import { faqCommands } from "./faq.ts";
-import { unitCommands } from "./units.ts";
+import { unitCommands, unitGroupCommands } from "./units.ts";
 
-export const adminCommands: AdminCommand[] = [...unitCommands, ...accessCommands, ...faqCommands, qrCommand, ...indicatorCommands, ...taskCommands];
+export const adminCommands: AdminCommand[] = [...unitCommands, ...unitGroupCommands, ...accessCommands, ...faqCommands, qrCommand, ...indicatorCommands, ...taskCommands];

@@ -1,7 +1,8 @@
 // Human handoff ("Hỏi cán bộ"): a citizen's question becomes a ticket for their commune, is forwarded to
 // that commune's officer group (or its officers), an officer answers by replying to the forwarded message
 // (or /traloi), the answer goes back on the citizen's own channel, /dong closes the ticket. A ticket left
-// unanswered for HANDOFF_ESCALATE_AFTER_MINUTES of working time is escalated to the unit above.
+// unanswered for HANDOFF_ESCALATE_AFTER_MINUTES of working time is escalated: to the commune's group team
+// (cụm, liên xã) where the province keeps one, else to the province working group.
 import type { Job } from "bullmq";
 import { channelRegistry, type ChannelRegistry } from "../channels/registry.ts";
 import { fill } from "../core/messages.ts";
@@ -18,6 +19,7 @@ import type { QueueSet } from "../queue/queues.ts";
 import { audit } from "../security/audit.ts";
 import { authorize } from "../security/policy.ts";
 import { actorLabel, refusal } from "../core/helpers.ts";
+import { groupTeamsFor } from "./unit-groups.ts";
 import { findUnits } from "./units.ts";
 
 export const HANDOFF_QUEUE = "handoff";
@@ -92,6 +94,15 @@ async function recipientsOf(prisma: PrismaClient, registry: ChannelRegistry, uni
       channel: { in: registry.sendable.map((c) => registry.toEnum(c)) },
       person: { roles: { some: { unitCode, revokedAt: null, role: { in: ["OFFICER", "SUPERVISOR"] } } } },
     },
+  });
+  return identities.map((i) => ({ channel: registry.fromEnum(i.channel), chatId: i.chatId }));
+}
+
+/** The reachable accounts of these people on sendable channels. */
+async function recipientsOfPeople(prisma: PrismaClient, registry: ChannelRegistry, personIds: number[]): Promise<Recipient[]> {
+  const identities = await prisma.channelIdentity.findMany({
+    where: { unreachableAt: null, personId: { in: personIds }, channel: { in: registry.sendable.map((c) => registry.toEnum(c)) } },
+    orderBy: { id: "asc" },
   });
   return identities.map((i) => ({ channel: registry.fromEnum(i.channel), chatId: i.chatId }));
 }
@@ -380,8 +391,14 @@ export function startHandoff(deps: {
   });
   deps.queues.worker(HANDOFF_QUEUE, async (job: Job<{ ticketId: number }>) => {
     const ticket = await prisma.handoffTicket.findUnique({ where: { id: job.data.ticketId }, include: { unit: true } });
-    if (!ticket || ticket.status !== "OPEN" || !ticket.unit.parentCode) return "nothing-to-do";
-    const target = await nearestRecipients(prisma, registry, ticket.unit.parentCode);
+    if (!ticket || ticket.status !== "OPEN") return "nothing-to-do";
+    // Commune → its group team (cụm, liên xã) when it has one with leads → the province working group.
+    const team = (await groupTeamsFor(prisma, [ticket.unit])).get(ticket.unitCode);
+    const teamRecipients = team?.leads.length ? await recipientsOfPeople(prisma, registry, team.leads) : [];
+    if (!teamRecipients.length && !ticket.unit.parentCode) return "nothing-to-do";
+    const target = teamRecipients.length
+      ? { unitCode: ticket.unitCode, recipients: teamRecipients }
+      : await nearestRecipients(prisma, registry, ticket.unit.parentCode!);
     await prisma.handoffTicket.update({ where: { id: ticket.id }, data: { status: "ESCALATED", escalatedAt: new Date() } });
     if (target.recipients.length) {
       const text = fill(m.handoffEscalated, {

@@ -36,7 +36,7 @@ const defaults = {
   subscribeNotFound: "Tôi chưa tìm thấy xã, phường nào tên \"{query}\". Bạn kiểm tra lại tên, hoặc gõ mã xã, phường (hỏi cán bộ một cửa).",
   subscribeChoose: "Có nhiều đơn vị tên \"{query}\". Bạn chọn đúng xã, phường của mình:",
   subscribeTooMany:
-    "Có quá nhiều đơn vị khớp với \"{query}\". Bạn thêm tên huyện hoặc tỉnh sau dấu phẩy, ví dụ: /dangky Tân Lập, Đan Phượng",
+    "Có quá nhiều đơn vị khớp với \"{query}\". Bạn thêm tên tỉnh, thành phố sau dấu phẩy (với tên xã cũ: cả tên huyện cũ), ví dụ: /dangky Tân Lập, Quảng Trị",
   unsubscribed: "Bạn đã ngừng nhận thông báo của {unit}. Gõ /tieptuc khi muốn nhận lại.",
   alreadyUnsubscribed: "Bạn đang không nhận thông báo của {unit}. Gõ /tieptuc nếu muốn nhận lại.",
   resumed: "Bạn sẽ tiếp tục nhận thông báo của {unit}. Gõ /huy nếu muốn ngừng.",
@@ -97,7 +97,7 @@ async function unitByCode(ctx: TurnContext, code: string): Promise<UnitRef | nul
   return found.length === 1 ? found[0]! : null;
 }
 
-/** "Lệ Thủy, Quảng Bình" for a commune: its ancestors, nearest first. */
+/** "Tỉnh Quảng Trị" for a commune: its ancestors, nearest first. */
 async function ancestorNames(ctx: TurnContext, units: UnitSummary[]): Promise<Map<string, string>> {
   const chains = new Map(units.map((u) => [u.code, u.path.split("/").filter((c) => c && c !== u.code).reverse()]));
   const codes = [...new Set([...chains.values()].flat())];
@@ -122,7 +122,8 @@ async function subscribeByQuery(ctx: TurnContext, args: string): Promise<Reply[]
   if (communes.length) units = communes;
   const within = foldUnitName(withinParts.join(" "));
   const ancestors = await ancestorNames(ctx, units);
-  if (within) units = units.filter((u) => foldUnitName(ancestors.get(u.code) ?? "").includes(within));
+  // "Tân Lập, Quảng Trị" names today's province; "Sen Thủy, Lệ Thủy" an old commune's former district.
+  if (within) units = units.filter((u) => foldUnitName(`${ancestors.get(u.code) ?? ""} ${u.formerly?.where ?? ""}`).includes(within));
   if (units.length === 0) return [{ text: say(ctx, "subscribeNotFound", { query: args.trim() }) }];
   if (units.length === 1) return subscribe(ctx, units[0]!, "COMMAND");
   if (units.length > MAX_CHOICES) return [{ text: say(ctx, "subscribeTooMany", { query: args.trim() }) }];

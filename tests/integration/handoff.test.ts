@@ -4,7 +4,8 @@ import { grantRole, personForAccount } from "../../src/features/access/service.t
 import { HANDOFF_QUEUE, startHandoff } from "../../src/features/handoff.ts";
 import { waitFor } from "../helpers/fake-channel.ts";
 import { createLiveCore, type LiveCore } from "../helpers/live-core.ts";
-import { seedUnits } from "../helpers/units.ts";
+import { importUnitGroups, parseUnitGroupsCsv, setGroupLead } from "../../src/features/unit-groups.ts";
+import { seedCurrentUnits } from "../helpers/units.ts";
 
 const op = { personId: null, label: "test" };
 
@@ -21,20 +22,23 @@ describe("human handoff", () => {
         startHandoff({ queues: live.queues, prisma: live.db.prisma, outbox: live.outbox, config: live.services.config, log: live.services.log, messages: live.services.messages }),
     });
     const p = bot.db.prisma;
-    await seedUnits(p);
-    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-officer"), role: "OFFICER", unitCode: "19123", by: op });
-    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-other"), role: "OFFICER", unitCode: "19200", by: op });
-    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-district"), role: "SUPERVISOR", unitCode: "450", by: op });
+    await seedCurrentUnits(p);
+    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-officer"), role: "OFFICER", unitCode: "19288", by: op });
+    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-other"), role: "OFFICER", unitCode: "18880", by: op });
+    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-province"), role: "SUPERVISOR", unitCode: "44", by: op });
+    // Quảng Trị keeps a team for the communes of the former Lệ Thủy: Sen Ngư's questions escalate to it.
+    expect((await importUnitGroups(p, parseUnitGroupsCsv("group_code,group_name,unit_code\nLT,Cụm Lệ Thủy,19288\nLT,Cụm Lệ Thủy,19249\n"))).errors).toEqual([]);
+    await setGroupLead(p, { groupCode: "LT", personId: await personForAccount(p, "telegram", "tg-cum"), by: "test" });
   });
   afterAll(() => bot.close());
 
   it("asks for the commune, then the question, hides numbers on request, and forwards to the commune's officer", async () => {
     expect((await citizen(undefined, "handoff:start")).replies[0]!.text).toMatch(/xã, phường nào/);
-    expect((await citizen("sen thuy")).replies[0]!.text).toMatch(/gõ câu hỏi để gửi cán bộ Xã Sen Thủy/);
+    expect((await citizen("sen ngu")).replies[0]!.text).toMatch(/gõ câu hỏi để gửi cán bộ Xã Sen Ngư/);
     const confirm = await citizen("toi doi sdt 0912345678 roi ko nhan dc ma kich hoat");
     expect(confirm.replies[0]!.text).toMatch(/Ẩn số.*\[số điện thoại\]/s);
     const sent = await citizen(undefined, "handoff:pii:hide");
-    expect(sent.replies[0]!.text).toMatch(/Đã gửi câu hỏi số (\d+) tới cán bộ Xã Sen Thủy/);
+    expect(sent.replies[0]!.text).toMatch(/Đã gửi câu hỏi số (\d+) tới cán bộ Xã Sen Ngư/);
     await waitFor(() => !!lastTo("telegram", "tg-officer"), 5000, "forward to officer");
     const forwarded = lastTo("telegram", "tg-officer")!.replies[0]!.text;
     expect(forwarded).toMatch(/\[số điện thoại\] roi ko nhan dc ma kich hoat/);
@@ -50,7 +54,7 @@ describe("human handoff", () => {
     const answer = await bot.send({ channel: "telegram", userId: "tg-officer", text: "Bạn ra Công an xã mang theo thẻ căn cước nhé", replyToRef: forward.forwardRef! });
     expect(answer.replies[0]!.text).toMatch(new RegExp(`Đã chuyển câu trả lời tới người dân \\(câu hỏi số ${ticket.id}\\)`));
     await waitFor(() => !!lastTo("zalo", "zl-citizen")?.replies[0]?.text.includes("mang theo thẻ căn cước"), 5000, "answer to citizen");
-    expect(lastTo("zalo", "zl-citizen")!.replies[0]!.text).toMatch(/Cán bộ Xã Sen Thủy trả lời câu hỏi số/);
+    expect(lastTo("zalo", "zl-citizen")!.replies[0]!.text).toMatch(/Cán bộ Xã Sen Ngư trả lời câu hỏi số/);
     expect((await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe("ANSWERED");
   });
 
@@ -59,8 +63,8 @@ describe("human handoff", () => {
     expect((await bot.send({ channel: "telegram", userId: "tg-other", text: `/traloi ${ticket.id} xin chào` })).replies[0]!.text).toMatch(/không có quyền/);
     expect((await bot.send({ channel: "telegram", userId: "tg-other", text: `/dong ${ticket.id}` })).replies[0]!.text).toMatch(/không có quyền/);
     expect((await citizen(`/traloi ${ticket.id} tu tra loi`)).replies[0]!.text).toMatch(/không có quyền/);
-    // The supervisor of the district above may answer.
-    expect((await bot.send({ channel: "telegram", userId: "tg-district", text: `/traloi ${ticket.id} Huyện bổ sung: mang thêm sổ tạm trú nếu có` })).replies[0]!.text).toMatch(/Đã chuyển/);
+    // The province working group may answer.
+    expect((await bot.send({ channel: "telegram", userId: "tg-province", text: `/traloi ${ticket.id} Tỉnh bổ sung: mang theo giấy hẹn nếu có` })).replies[0]!.text).toMatch(/Đã chuyển/);
   });
 
   it("closes a ticket on /dong and tells the citizen", async () => {
@@ -70,12 +74,12 @@ describe("human handoff", () => {
     expect((await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe("CLOSED");
   });
 
-  it("sends questions to an officer group once one is bound, and escalates unanswered ones to the district", async () => {
-    expect((await bot.send({ channel: "telegram", userId: "tg-officer", chatId: "-100123", isGroup: true, text: "/nhomcanbo" })).replies[0]!.text).toMatch(/Nhóm này sẽ nhận câu hỏi của người dân Xã Sen Thủy/);
-    expect((await bot.send({ channel: "telegram", userId: "tg-other", chatId: "-100999", isGroup: true, text: "/nhomcanbo sen thuy" })).replies[0]!.text).toMatch(/không có quyền/);
+  it("sends questions to an officer group once one is bound, and escalates unanswered ones to the group of communes' team", async () => {
+    expect((await bot.send({ channel: "telegram", userId: "tg-officer", chatId: "-100123", isGroup: true, text: "/nhomcanbo" })).replies[0]!.text).toMatch(/Nhóm này sẽ nhận câu hỏi của người dân Xã Sen Ngư/);
+    expect((await bot.send({ channel: "telegram", userId: "tg-other", chatId: "-100999", isGroup: true, text: "/nhomcanbo sen ngu" })).replies[0]!.text).toMatch(/không có quyền/);
     // A second citizen already subscribed to the commune goes straight to the question.
     const identity = await bot.db.prisma.channelIdentity.findFirstOrThrow({ where: { externalUserId: "zl-citizen" } });
-    await bot.db.prisma.subscription.upsert({ where: { identityId: identity.id }, create: { identityId: identity.id, unitCode: "19123", source: "QR" }, update: {} });
+    await bot.db.prisma.subscription.upsert({ where: { identityId: identity.id }, create: { identityId: identity.id, unitCode: "19288", source: "QR" }, update: {} });
     const reply = await citizen("/hoicanbo xin hỏi lịch làm căn cước thứ 7");
     const id = Number(/câu hỏi số (\d+)/.exec(reply.replies[0]!.text)![1]);
     await waitFor(() => !!lastTo("telegram", "-100123")?.replies[0]?.text.includes(`số ${id}`), 5000, "group forward");
@@ -87,7 +91,9 @@ describe("human handoff", () => {
     expect(job!.opts.delay).toBeGreaterThan(0);
     await job!.promote();
     await waitFor(async () => (await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id } })).status === "ESCALATED", 5000, "escalation");
-    await waitFor(() => !!lastTo("telegram", "tg-district")?.replies[0]?.text.includes("chưa được trả lời"), 5000, "district notice");
+    await waitFor(() => !!lastTo("telegram", "tg-cum")?.replies[0]?.text.includes("chưa được trả lời"), 5000, "group notice");
+    // The province working group is not asked while the group's team can be.
+    expect(lastTo("telegram", "tg-province")?.replies[0]?.text ?? "").not.toContain("chưa được trả lời");
   });
 
   it("says clearly when nobody can receive questions for a commune", async () => {
@@ -95,7 +101,7 @@ describe("human handoff", () => {
     await bot.db.prisma.officerGroup.deleteMany();
     const reply = await citizen("/hoicanbo cho hỏi", undefined, "zl-lonely");
     expect(reply.replies[0]!.text).toMatch(/xã, phường nào/);
-    expect((await citizen("vo ninh", undefined, "zl-lonely")).replies[0]!.text).toMatch(/Xã Võ Ninh/);
-    expect((await citizen("có ai không", undefined, "zl-lonely")).replies[0]!.text).toMatch(/chưa có cán bộ Xã Võ Ninh trực/);
+    expect((await citizen("dong hoi", undefined, "zl-lonely")).replies[0]!.text).toMatch(/Phường Đồng Hới/);
+    expect((await citizen("có ai không", undefined, "zl-lonely")).replies[0]!.text).toMatch(/chưa có cán bộ Phường Đồng Hới trực/);
   });
 });

@@ -16,7 +16,8 @@ import { redisReady } from "../../src/queue/redis.ts";
 import { testConfig } from "../helpers/config.ts";
 import { openTestDatabase } from "../helpers/databases.ts";
 import { FakeChannel, waitFor } from "../helpers/fake-channel.ts";
-import { seedUnits } from "../helpers/units.ts";
+import { importUnitGroups, parseUnitGroupsCsv, setGroupLead } from "../../src/features/unit-groups.ts";
+import { seedCurrentUnits } from "../helpers/units.ts";
 
 const TZ = "Asia/Ho_Chi_Minh";
 const log = createLogger("silent");
@@ -44,16 +45,17 @@ describe("reminders end to end", () => {
 
   beforeAll(async () => {
     db = await openTestDatabase("pglite");
-    await seedUnits(db.prisma);
+    await seedCurrentUnits(db.prisma);
     queues = createQueueSet(redisDb(3), log);
     await redisReady(queues.redis);
     await queues.redis.flushdb();
-    // People: officers of 19123 and 19124, a blocked officer of 19200, supervisors of 450 and 44.
+    // Two tiers: officers of Xã Sen Ngư and Xã Lệ Thủy, a blocked officer of Phường Đồng Hới, the province
+    // working group of Quảng Trị (44); a group of communes "Cụm Lệ Thủy" (Sen Ngư, Lệ Thủy, Lệ Ninh) with
+    // its own lead, and "Cụm Đồng Hới" with no lead yet.
     const staff: Array<[string, "OFFICER" | "SUPERVISOR", string]> = [
-      ["offA", "OFFICER", "19123"],
-      ["offB", "OFFICER", "19124"],
-      ["offC", "OFFICER", "19200"],
-      ["sup450", "SUPERVISOR", "450"],
+      ["offA", "OFFICER", "19288"],
+      ["offB", "OFFICER", "19249"],
+      ["offC", "OFFICER", "18880"],
       ["sup44", "SUPERVISOR", "44"],
     ];
     for (const [name, role, unitCode] of staff) {
@@ -66,6 +68,16 @@ describe("reminders end to end", () => {
       });
       people[name] = person.id;
     }
+    const lead = await db.prisma.person.create({
+      data: { displayName: "lead", identities: { create: { channel: "TELEGRAM", externalUserId: "leadLT", chatId: "leadLT" } } },
+    });
+    people.leadLT = lead.id;
+    const groups = await importUnitGroups(
+      db.prisma,
+      parseUnitGroupsCsv("ma_cum,ten_cum,ma_don_vi\nLT,Cụm Lệ Thủy,19288\nLT,Cụm Lệ Thủy,19249\nLT,Cụm Lệ Thủy,19246\nDH,Cụm Đồng Hới,18880\n"),
+    );
+    expect(groups.errors).toEqual([]);
+    expect(await setGroupLead(db.prisma, { groupCode: "LT", personId: lead.id, by: "test" })).toBe("added");
     channel.behave("offC", "blocked");
     outbox = new Outbox({ queues, prisma: db.prisma, log, channels: new Map([["telegram", channel]]), rates: { telegram: { perSecond: 200 } }, attempts: 2, backoffMs: 50 });
     core = createCore({ config, db, log, outbox, queues });
@@ -143,8 +155,8 @@ describe("reminders end to end", () => {
     const day = today(now, TZ);
     const due = new Date(Date.UTC(day.year, day.month - 1, day.day + 10));
     const dueText = `${due.getUTCDate()}/${due.getUTCMonth() + 1}/${due.getUTCFullYear()}`;
-    expect(await say("offA", `/giaoviec 19123; ${dueText}; Thử`)).toMatch(/không có quyền/);
-    const created = await say("sup450", `/giaoviec 19123, 19124; ${dueText}; Hoàn thành thu nhận hồ sơ căn cước; Kế hoạch 15/KH-UBND`);
+    expect(await say("offA", `/giaoviec 19288; ${dueText}; Thử`)).toMatch(/không có quyền/);
+    const created = await say("sup44", `/giaoviec 19288, 19249; ${dueText}; Hoàn thành thu nhận hồ sơ căn cước; Kế hoạch 15/KH-UBND`);
     expect(created).toMatch(/Đã giao việc #(\d+)/);
     const taskId = Number(/#(\d+)/.exec(created)![1]);
     // Both officers are told at once.
@@ -159,7 +171,7 @@ describe("reminders end to end", () => {
 
     // Edit: new deadline, new keys; old jobs gone; nothing duplicated on a second sync.
     const later = new Date(due.getTime() + 20 * 86_400_000);
-    const changed = await say("sup450", `/doihan ${taskId} ${later.getUTCDate()}/${later.getUTCMonth() + 1}/${later.getUTCFullYear()}`);
+    const changed = await say("sup44", `/doihan ${taskId} ${later.getUTCDate()}/${later.getUTCMonth() + 1}/${later.getUTCFullYear()}`);
     expect(changed).toContain("Đã đổi hạn");
     for (const r of rows) {
       expect((await db.prisma.reminder.findUniqueOrThrow({ where: { id: r.id } })).status).toBe("CANCELLED");
@@ -174,14 +186,14 @@ describe("reminders end to end", () => {
     await reminders.sync();
     expect(await reminders.queue.getDelayedCount()).toBe(delayedBefore);
 
-    // Completion: an officer outside the task's units may not; offA completes 19123's part.
+    // Completion: an officer outside the task's units may not; offA completes 19288's part.
     expect(await say("offC", `/xong ${taskId}`)).toMatch(/không có quyền/);
     expect(await say("offA", `/xong ${taskId} Đã ban hành kế hoạch`)).toContain("Còn 1 đơn vị chưa xong");
     const afterA = await db.prisma.reminder.findMany({ where: { taskId, status: "SCHEDULED" } });
-    expect(afterA.every((r) => r.unitCode === "19124")).toBe(true);
-    for (const r of fresh.filter((f) => f.unitCode === "19123")) expect(await reminders.queue.getJob(r.jobKey)).toBeUndefined();
+    expect(afterA.every((r) => r.unitCode === "19249")).toBe(true);
+    for (const r of fresh.filter((f) => f.unitCode === "19288")) expect(await reminders.queue.getJob(r.jobKey)).toBeUndefined();
     // The supervisor above completes the rest.
-    expect(await say("sup450", `/xong ${taskId}`)).toContain("Việc đã xong ở mọi đơn vị");
+    expect(await say("sup44", `/xong ${taskId}`)).toContain("Việc đã xong ở mọi đơn vị");
     expect(await db.prisma.reminder.count({ where: { taskId, status: "SCHEDULED" } })).toBe(0);
     for (const r of fresh) expect(await reminders.queue.getJob(r.jobKey)).toBeUndefined();
     const task = await db.prisma.planTask.findUniqueOrThrow({ where: { id: taskId } });
@@ -190,28 +202,30 @@ describe("reminders end to end", () => {
     expect(audits.map((a) => a.action)).toEqual(expect.arrayContaining(["task.create", "task.deadline", "task.complete"]));
   });
 
-  it("escalates overdue tasks daily to the supervisors of the unit above, once a day", async () => {
+  it("escalates overdue tasks daily: commune → its group's team, else the province working group; once a day", async () => {
     const ctx = { prisma: db.prisma, settings: config, messages, reminders };
     const now = new Date();
     const d = today(now, TZ);
     const past = { year: d.year, month: d.month, day: d.day };
     const yesterday = new Date(Date.UTC(past.year, past.month - 1, past.day - 3));
     const deadline = { kind: "DATE" as const, dueDate: { year: yesterday.getUTCFullYear(), month: yesterday.getUTCMonth() + 1, day: yesterday.getUTCDate() }, cadence: null };
-    const task = await createTask(ctx, { title: "Rà soát dữ liệu dân cư", deadline, unitCodes: ["19123", "19200"] }, { label: "test" });
+    const task = await createTask(ctx, { title: "Rà soát dữ liệu dân cư", deadline, unitCodes: ["19288", "18880"] }, { label: "test" });
     const sent = await escalateOverdue(db.prisma, reminders, messages, TZ, now);
     expect(sent).toBe(2);
-    await waitFor(() => texts("sup450").some((t) => t.includes("quá hạn")) && texts("sup44").some((t) => t.includes("quá hạn")), 10_000, "escalations");
-    const to450 = texts("sup450").find((t) => t.includes("quá hạn"))!;
-    expect(to450).toContain(`#${task.id} Rà soát dữ liệu dân cư — Xã Sen Thủy — quá hạn 3 ngày`);
-    expect(to450).not.toContain("Võ Ninh");
-    // 451 has no supervisor: Võ Ninh's part goes up to the province.
-    expect(texts("sup44").find((t) => t.includes("quá hạn"))).toContain("Xã Võ Ninh");
+    await waitFor(() => texts("leadLT").some((t) => t.includes("quá hạn")) && texts("sup44").some((t) => t.includes("quá hạn")), 10_000, "escalations");
+    const toGroup = texts("leadLT").find((t) => t.includes("quá hạn"))!;
+    expect(toGroup).toContain(`#${task.id} Rà soát dữ liệu dân cư — Xã Sen Ngư — quá hạn 3 ngày`);
+    expect(toGroup).not.toContain("Đồng Hới");
+    // Cụm Đồng Hới has no lead: Đồng Hới's part goes to the province working group, Sen Ngư's does not.
+    const toProvince = texts("sup44").find((t) => t.includes("quá hạn"))!;
+    expect(toProvince).toContain("Phường Đồng Hới");
+    expect(toProvince).not.toContain("Sen Ngư");
     // Officers are not the recipients of escalations.
     expect(texts("offA").some((t) => t.includes("Việc quá hạn"))).toBe(false);
     // The same day again: nothing new.
     await escalateOverdue(db.prisma, reminders, messages, TZ, now);
     await new Promise((r) => setTimeout(r, 500));
-    expect(texts("sup450").filter((t) => t.includes("Việc quá hạn")).length).toBe(1);
+    expect(texts("leadLT").filter((t) => t.includes("Việc quá hạn")).length).toBe(1);
   });
 
   it("report day: units without indicator values are reminded, supervisors get the missing list, the unreachable are recorded", async () => {
@@ -220,17 +234,21 @@ describe("reminders end to end", () => {
     const period = `${d.year}-${String(d.month).padStart(2, "0")}`;
     await db.prisma.indicator.create({ data: { code: "T_VNEID", name: "VNeID", group: "test", kind: "SHARE" } });
     await db.prisma.indicatorValue.create({
-      data: { unitCode: "19124", indicatorCode: "T_VNEID", periodKind: "MONTH", period, periodEnd: new Date(Date.UTC(d.year, d.month, 0)), numerator: 1, source: "IMPORT", enteredBy: "test" },
+      data: { unitCode: "19249", indicatorCode: "T_VNEID", periodKind: "MONTH", period, periodEnd: new Date(Date.UTC(d.year, d.month, 0)), numerator: 1, source: "IMPORT", enteredBy: "test" },
     });
     const count = await remindReports(db.prisma, reminders, messages, { TZ, REPORT_DAY_OF_MONTH: d.day, REPORT_QUARTER_DAY: 0, REPORT_UNIT_LEVELS: "COMMUNE" }, now);
-    expect(count).toBe(4); // offA, offC (blocked), sup450, sup44
+    expect(count).toBe(4); // offA, offC (blocked), leadLT, sup44
     await waitFor(async () => (await db.prisma.reminder.count({ where: { kind: "REPORT_DEADLINE", status: "SCHEDULED" } })) === 0, 10_000, "report outcomes");
-    expect(texts("offA").some((t) => t.includes("chưa có số liệu") && t.includes("Xã Sen Thủy"))).toBe(true);
+    expect(texts("offA").some((t) => t.includes("chưa có số liệu") && t.includes("Xã Sen Ngư"))).toBe(true);
     expect(texts("offB").some((t) => t.includes("chưa có số liệu"))).toBe(false);
-    const to450 = texts("sup450").find((t) => t.includes("đơn vị chưa có số liệu"))!;
-    expect(to450).toContain("Xã Sen Thủy");
-    expect(to450).not.toContain("Kiến Giang");
-    expect(texts("sup44").find((t) => t.includes("đơn vị chưa có số liệu"))).toMatch(/Sen Thủy[\s\S]*Võ Ninh/);
+    // The group's lead gets the group's missing communes; the province working group all of them.
+    const toGroup = texts("leadLT").find((t) => t.includes("đơn vị chưa có số liệu"))!;
+    expect(toGroup).toMatch(/Sen Ngư[\s\S]*Lệ Ninh|Lệ Ninh[\s\S]*Sen Ngư/);
+    expect(toGroup).not.toContain("Xã Lệ Thủy");
+    expect(toGroup).not.toContain("Đồng Hới");
+    const toProvince = texts("sup44").find((t) => t.includes("đơn vị chưa có số liệu"))!;
+    for (const name of ["Xã Sen Ngư", "Xã Lệ Ninh", "Phường Đồng Hới"]) expect(toProvince).toContain(name);
+    expect(toProvince).not.toContain("Xã Lệ Thủy");
     const blocked = await db.prisma.reminder.findFirstOrThrow({ where: { kind: "REPORT_DEADLINE", personId: people.offC! } });
     expect(blocked.status).toBe("UNREACHABLE");
     expect(blocked.lastError).toMatch(/blocked/);

@@ -1,9 +1,11 @@
-// The daily planner (at REMINDER_TIME): overdue plan tasks escalated to the supervisors of the unit
-// above, report-deadline reminders (units without indicator values for the period, and the list of
-// missing units for supervisors), and the weekly briefing reminder (BRIEFING_CRON).
+// The daily planner (at REMINDER_TIME): overdue plan tasks escalated from the commune to its group team
+// (cụm, liên xã, where a province keeps them) or the province working group, report-deadline reminders
+// (units without indicator values for the period, and the list of missing units for supervisors and
+// group teams), and the weekly briefing reminder (BRIEFING_CRON).
 import { fill, type Messages } from "../../core/messages.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { deadlineLabel } from "../tasks/service.ts";
+import { groupTeamsFor } from "../unit-groups.ts";
 import type { Reminders } from "./service.ts";
 import { dateKey, daysBetween, formatDate, fromDbDate, minuteKey, reportPeriodsDue, toDbDate, today, type CivilDate } from "./schedule.ts";
 
@@ -28,9 +30,10 @@ async function activeRoles(prisma: PrismaClient, role: "OFFICER" | "SUPERVISOR")
 }
 
 /**
- * Overdue tasks (due date before today, unit part not completed) go to the supervisors of the unit
- * above; when that unit has none, to the next one up; a top-level unit's own supervisors otherwise.
- * One digest per supervisor per day ("ovd.<date>.p<person>").
+ * Overdue tasks (due date before today, unit part not completed) go to the commune's group team when it
+ * is in a group with leads; else to the supervisors of the unit above (the province working group since
+ * 1/7/2025), or the next one up when that unit has none; a top-level unit's own supervisors otherwise.
+ * One digest per person per day ("ovd.<date>.p<person>").
  */
 export async function escalateOverdue(
   prisma: PrismaClient,
@@ -49,12 +52,13 @@ export async function escalateOverdue(
   const supervisors = await activeRoles(prisma, "SUPERVISOR");
   const byUnit = new Map<string, number[]>();
   for (const s of supervisors) byUnit.set(s.unitCode, [...(byUnit.get(s.unitCode) ?? []), s.personId]);
+  const teams = await groupTeamsFor(prisma, parts.map((p) => ({ code: p.unitCode, path: p.unit.path })));
   const linesFor = new Map<number, string[]>();
   for (const p of parts) {
     const chain = p.unit.path.split("/").filter(Boolean);
     const ancestors = chain.slice(0, -1).reverse();
-    let recipients: number[] = [];
-    for (const code of ancestors) {
+    let recipients: number[] = teams.get(p.unitCode)?.leads ?? [];
+    for (const code of recipients.length ? [] : ancestors) {
       recipients = byUnit.get(code) ?? [];
       if (recipients.length) break;
     }
@@ -93,8 +97,8 @@ export async function unitsMissingReport(prisma: PrismaClient, levels: string[],
 
 /**
  * On a report day: officers of every unit still missing values for the period are reminded
- * ("rpt.<period>.<unit>.p<person>"), and each supervisor gets the missing units of their subtree
- * ("rptm.<period>.p<person>").
+ * ("rpt.<period>.<unit>.p<person>"), and each supervisor gets the missing units of their subtree, each
+ * group lead those of their group ("rptm.<period>.p<person>": one list per person).
  */
 export async function remindReports(
   prisma: PrismaClient,
@@ -130,6 +134,9 @@ export async function remindReports(
       const set = perSupervisor.get(s.personId) ?? new Set<string>();
       for (const m of missing) if (m.path.startsWith(s.unit.path)) set.add(m.code);
       perSupervisor.set(s.personId, set);
+    }
+    for (const [code, team] of await groupTeamsFor(prisma, missing)) {
+      for (const personId of team.leads) perSupervisor.set(personId, (perSupervisor.get(personId) ?? new Set<string>()).add(code));
     }
     for (const [personId, codes] of perSupervisor) {
       if (codes.size === 0) continue;
