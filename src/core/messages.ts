@@ -9,7 +9,7 @@ const requiredKeys = [
   "welcome", "help", "fallback", "error", "rateLimited", "unknownCommand", "emptyMessage", "refused",
   "inviteUsage", "inviteRoleTooHigh", "inviteCreated", "unitNotFound", "redeemUsage", "redeemOk", "redeemInvalid",
   "redeemExpired", "redeemUsed", "tooManyAttempts", "linkCreated", "linkOk", "linkInvalid", "myRoles", "noRoles",
-  "eraseConfirm", "eraseDone", "eraseCancelled", "auditEmpty",
+  "eraseConfirm", "eraseDone", "eraseCancelled", "auditEmpty", "consoleLink", "consolePrivateOnly",
   "handoffAskUnit", "handoffUnitChoices", "handoffUnitUnknown", "handoffAskQuestion", "handoffPiiConfirm", "handoffSent",
   "handoffNoOfficer", "handoffUnavailable", "handoffCancelled", "handoffForward", "handoffEscalated", "handoffAnswer",
   "handoffAnswerSent", "handoffClosed", "handoffClosedCitizen", "handoffNotFound", "handoffAnswerUsage",

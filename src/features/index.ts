@@ -1,6 +1,7 @@
 // The features of the bot, in the order their interceptors run. app.ts builds the core and runs the app
 // from this list (see core/feature.ts for what a feature may contribute); a new feature is one entry here.
 import type { Feature } from "../core/feature.ts";
+import { consoleFeature } from "../console/command.ts";
 import { accessFeature } from "./access/index.ts";
 import { basicFeature } from "./basic.ts";
 import { broadcastFeature } from "./broadcast/index.ts";
@@ -33,5 +34,7 @@ export function appFeatures(options: FeatureOptions = {}): Feature[] {
     remindersFeature,
     broadcastFeature,
     maintenanceFeature,
+    // /web: a sign-in link to the staff console (its pages: console/routes.ts, mounted by app.ts).
+    consoleFeature,
   ];
 }

@@ -14,7 +14,8 @@ export type Permission =
   | "broadcast.send" // /thongbao
   | "invite.create" // /moi
   | "audit.view" // audit log
-  | "roles.manage"; // grant / revoke
+  | "roles.manage" // grant / revoke
+  | "content.review"; // unanswered questions, in the console
 
 const rights: Record<RoleName, ReadonlySet<Permission>> = {
   OFFICER: new Set<Permission>([
@@ -26,7 +27,7 @@ const rights: Record<RoleName, ReadonlySet<Permission>> = {
   ]),
   ADMIN: new Set<Permission>([
     "indicators.view", "indicators.write", "tasks.view", "tasks.complete", "tasks.create", "reminders.personal",
-    "handoff.answer", "broadcast.send", "invite.create", "audit.view", "roles.manage",
+    "handoff.answer", "broadcast.send", "invite.create", "audit.view", "roles.manage", "content.review",
   ]),
 };
 
