@@ -96,3 +96,22 @@ export function addWorkingMinutes(start: Date, minutes: number, tz: string, sche
   }
   throw new Error("working schedule has no working time within a year");
 }
+
+/** Working minutes between two instants (0 when `end` is not after `start`): how long a question has waited. */
+export function workingMinutesBetween(start: Date, end: Date, tz: string, schedule: WorkingSchedule): number {
+  if (end <= start) return 0;
+  const first = zonedParts(start, tz);
+  let total = 0;
+  for (let dayOffset = 0; dayOffset < 366; dayOffset++) {
+    const day = zonedParts(zonedDate(tz, first.year, first.month, first.day + dayOffset, 12), tz);
+    const dayStart = zonedDate(tz, day.year, day.month, day.day, 0, 0);
+    if (dayStart >= end) break;
+    if (!schedule.days.includes(day.weekday)) continue;
+    for (const [from, to] of schedule.periods) {
+      const a = Math.max(zonedDate(tz, day.year, day.month, day.day, 0, from).getTime(), start.getTime());
+      const b = Math.min(zonedDate(tz, day.year, day.month, day.day, 0, to).getTime(), end.getTime());
+      if (b > a) total += (b - a) / 60_000;
+    }
+  }
+  return Math.floor(total);
+}

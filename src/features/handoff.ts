@@ -9,7 +9,8 @@ import { fill } from "../core/messages.ts";
 import type { Feature } from "../core/feature.ts";
 import type { Registrar } from "../core/router.ts";
 import { addWorkingMinutes, parsePeriods } from "../core/time.ts";
-import type { Button, ChannelName, DialogueState, Reply, TurnContext } from "../core/types.ts";
+import type { Button, ChannelName, DialogueState, Reply, RoleGrant, TurnContext } from "../core/types.ts";
+import type { Messages } from "../core/messages.ts";
 import type { Config } from "../config/env.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -186,40 +187,136 @@ async function receiveQuestion(ctx: TurnContext, draft: HandoffDraft, text: stri
   return openTicket(ctx, draft.unitCode!, text);
 }
 
-/** The officer-facing part: find the ticket an officer is answering and check their right to. */
-async function ticketForOfficer(ctx: TurnContext, ticketId: number) {
-  const ticket = await ctx.services.prisma.handoffTicket.findUnique({ where: { id: ticketId }, include: { unit: true, citizen: true } });
+/** What answering, closing and escalating a ticket need, in a turn or outside one (the staff console). */
+export interface TicketServices {
+  prisma: PrismaClient;
+  outbox?: Outbox | undefined;
+  registry: ChannelRegistry;
+  messages: Messages;
+  config: Pick<Config, "HANDOFF_ESCALATE_AFTER_MINUTES">;
+}
+
+/** The officer acting on a ticket: their roles decide; `channel`/`chatId` say where they wrote from, if a chat. */
+export interface TicketActor {
+  personId: number;
+  roles: RoleGrant[];
+  label: string;
+  channel?: ChannelName | undefined;
+  chatId?: string | undefined;
+}
+
+export type TicketResult = { ok: true } | { ok: false; reason: "not_found" | "refused" | "unavailable" | "not_open" };
+
+/** The ticket and the actor's right to answer it. */
+async function ticketFor(s: TicketServices, actor: TicketActor, ticketId: number) {
+  const ticket = await s.prisma.handoffTicket.findUnique({ where: { id: ticketId }, include: { unit: true, citizen: true } });
   if (!ticket) return { ticket: null, allowed: false };
-  const { allowed } = await authorize(ctx.services.prisma, ctx.actor, "handoff.answer", ticket.unitCode);
+  const { allowed } = await authorize(s.prisma, actor, "handoff.answer", ticket.unitCode);
   return { ticket, allowed };
 }
 
-async function relayAnswer(ctx: TurnContext, ticketId: number, answer: string): Promise<Reply[]> {
-  const m = ctx.services.messages;
-  const { ticket, allowed } = await ticketForOfficer(ctx, ticketId);
-  if (!ticket) return [{ text: fill(m.handoffNotFound, { id: ticketId }) }];
-  if (!allowed) return refusal(ctx);
-  if (!ctx.services.outbox) return [{ text: m.handoffUnavailable }];
-  const citizen = await ctx.services.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
-  const reply = await ctx.services.prisma.handoffMessage.create({
-    data: { ticketId, direction: "OUT", text: answer, channel: ctx.services.registry.toEnum(ctx.message.channel), chatId: ctx.message.chatId },
+/** Sends an officer's answer to the citizen's own channel (through the outbox) and marks the ticket answered. */
+export async function answerTicket(s: TicketServices, actor: TicketActor, ticketId: number, answer: string): Promise<TicketResult> {
+  const { ticket, allowed } = await ticketFor(s, actor, ticketId);
+  if (!ticket) return { ok: false, reason: "not_found" };
+  if (!allowed) return { ok: false, reason: "refused" };
+  if (!s.outbox) return { ok: false, reason: "unavailable" };
+  const citizen = await s.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
+  const reply = await s.prisma.handoffMessage.create({
+    data: { ticketId, direction: "OUT", text: answer, channel: actor.channel ? s.registry.toEnum(actor.channel) : null, chatId: actor.chatId ?? null },
   });
-  await ctx.services.outbox.enqueue([
+  await s.outbox.enqueue([
     {
       key: `handoff-answer-${ticketId}-${reply.id}`,
-      channel: ctx.services.registry.fromEnum(citizen.channel),
+      channel: s.registry.fromEnum(citizen.channel),
       chatId: citizen.chatId,
-      replies: [{ text: fill(m.handoffAnswer, { id: ticketId, unit: ticket.unit.name, answer }), buttons: [[askOfficerButton]] }],
+      replies: [{ text: fill(s.messages.handoffAnswer, { id: ticketId, unit: ticket.unit.name, answer }), buttons: [[askOfficerButton]] }],
       kind: "handoff-answer",
       ref: { ticketId },
     },
   ]);
-  await ctx.services.prisma.handoffTicket.update({
+  await s.prisma.handoffTicket.update({
     where: { id: ticketId },
-    data: { status: ticket.status === "CLOSED" ? "CLOSED" : "ANSWERED", answeredAt: ticket.answeredAt ?? new Date(), officerPersonId: ctx.actor.personId },
+    data: { status: ticket.status === "CLOSED" ? "CLOSED" : "ANSWERED", answeredAt: ticket.answeredAt ?? new Date(), officerPersonId: actor.personId },
   });
-  await audit(ctx.services.prisma, { actorPersonId: ctx.actor.personId, actorLabel: actorLabel(ctx), action: "handoff.answer", unitCode: ticket.unitCode, detail: { ticketId } });
-  return [{ text: fill(m.handoffAnswerSent, { id: ticketId }) }];
+  await audit(s.prisma, { actorPersonId: actor.personId, actorLabel: actor.label, action: "handoff.answer", unitCode: ticket.unitCode, detail: { ticketId } });
+  return { ok: true };
+}
+
+/** Closes a ticket and tells the citizen. */
+export async function closeTicket(s: TicketServices, actor: TicketActor, ticketId: number): Promise<TicketResult> {
+  const { ticket, allowed } = await ticketFor(s, actor, ticketId);
+  if (!ticket) return { ok: false, reason: "not_found" };
+  if (!allowed) return { ok: false, reason: "refused" };
+  await s.prisma.handoffTicket.update({ where: { id: ticketId }, data: { status: "CLOSED", closedAt: new Date() } });
+  await audit(s.prisma, { actorPersonId: actor.personId, actorLabel: actor.label, action: "handoff.close", unitCode: ticket.unitCode, detail: { ticketId } });
+  const citizen = await s.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
+  await s.outbox?.enqueue([
+    {
+      key: `handoff-closed-${ticketId}`,
+      channel: s.registry.fromEnum(citizen.channel),
+      chatId: citizen.chatId,
+      replies: [{ text: fill(s.messages.handoffClosedCitizen, { id: ticketId }), buttons: [[askOfficerButton]] }],
+      kind: "handoff-closed",
+    },
+  ]);
+  return { ok: true };
+}
+
+/**
+ * Sends an open ticket up: to the commune's group team (cụm, liên xã) when it has leads, else to the nearest
+ * unit above with someone to receive it. Run by the escalation job when the working hours are up, or by an
+ * officer who cannot answer (`by`); returns false when there is nothing to do.
+ */
+export async function escalateTicket(s: TicketServices & { outbox: Outbox }, ticketId: number, by?: TicketActor): Promise<TicketResult> {
+  const { prisma, registry, outbox, messages: m } = s;
+  const ticket = await prisma.handoffTicket.findUnique({ where: { id: ticketId }, include: { unit: true } });
+  if (!ticket) return { ok: false, reason: "not_found" };
+  if (by && !(await authorize(prisma, by, "handoff.answer", ticket.unitCode)).allowed) return { ok: false, reason: "refused" };
+  if (ticket.status !== "OPEN") return { ok: false, reason: "not_open" };
+  const team = (await groupTeamsFor(prisma, [ticket.unit])).get(ticket.unitCode);
+  const teamRecipients = team?.leads.length ? await recipientsOfPeople(prisma, registry, team.leads) : [];
+  if (!teamRecipients.length && !ticket.unit.parentCode) return { ok: false, reason: "not_open" };
+  const target = teamRecipients.length
+    ? { unitCode: ticket.unitCode, recipients: teamRecipients }
+    : await nearestRecipients(prisma, registry, ticket.unit.parentCode!);
+  // Only one escalation wins (the job and an officer's button may race).
+  const { count } = await prisma.handoffTicket.updateMany({ where: { id: ticket.id, status: "OPEN" }, data: { status: "ESCALATED", escalatedAt: new Date() } });
+  if (count !== 1) return { ok: false, reason: "not_open" };
+  if (target.recipients.length) {
+    const text = fill(m.handoffEscalated, {
+      id: ticket.id,
+      unit: ticket.unit.name,
+      hours: Math.round((s.config.HANDOFF_ESCALATE_AFTER_MINUTES / 60) * 10) / 10,
+      question: ticket.question,
+    });
+    await outbox.enqueue(forwardMessages(ticket.id, target.recipients, text, "handoff-forward").map((msg) => ({ ...msg, key: `esc-${msg.key}` })));
+  }
+  await audit(prisma, {
+    actorPersonId: by?.personId ?? null,
+    actorLabel: by?.label ?? "system",
+    action: "handoff.escalate",
+    unitCode: target.unitCode,
+    detail: { ticketId: ticket.id, ...(by ? { manual: true } : {}) },
+  });
+  return { ok: true };
+}
+
+const turnActor = (ctx: TurnContext): TicketActor => ({
+  personId: ctx.actor.personId,
+  roles: ctx.actor.roles,
+  label: actorLabel(ctx),
+  channel: ctx.message.channel,
+  chatId: ctx.message.chatId,
+});
+
+async function relayAnswer(ctx: TurnContext, ticketId: number, answer: string): Promise<Reply[]> {
+  const m = ctx.services.messages;
+  const result = await answerTicket(ctx.services, turnActor(ctx), ticketId, answer);
+  if (result.ok) return [{ text: fill(m.handoffAnswerSent, { id: ticketId }) }];
+  if (result.reason === "not_found") return [{ text: fill(m.handoffNotFound, { id: ticketId }) }];
+  if (result.reason === "refused") return refusal(ctx);
+  return [{ text: m.handoffUnavailable }];
 }
 
 export function registerHandoff(router: Registrar): void {
@@ -320,21 +417,9 @@ export function registerHandoff(router: Registrar): void {
       const m = ctx.services.messages;
       const id = Number(/^#?(\d+)/.exec(args)?.[1]);
       if (!id) return (await authorize(ctx.services.prisma, ctx.actor, "handoff.answer")).allowed ? [{ text: m.handoffAnswerUsage }] : refusal(ctx);
-      const { ticket, allowed } = await ticketForOfficer(ctx, id);
-      if (!ticket) return [{ text: fill(m.handoffNotFound, { id }) }];
-      if (!allowed) return refusal(ctx);
-      await ctx.services.prisma.handoffTicket.update({ where: { id }, data: { status: "CLOSED", closedAt: new Date() } });
-      await audit(ctx.services.prisma, { actorPersonId: ctx.actor.personId, actorLabel: actorLabel(ctx), action: "handoff.close", unitCode: ticket.unitCode, detail: { ticketId: id } });
-      const citizen = await ctx.services.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
-      await ctx.services.outbox?.enqueue([
-        {
-          key: `handoff-closed-${id}`,
-          channel: ctx.services.registry.fromEnum(citizen.channel),
-          chatId: citizen.chatId,
-          replies: [{ text: fill(m.handoffClosedCitizen, { id }), buttons: [[askOfficerButton]] }],
-          kind: "handoff-closed",
-        },
-      ]);
+      const result = await closeTicket(ctx.services, turnActor(ctx), id);
+      if (!result.ok && result.reason === "not_found") return [{ text: fill(m.handoffNotFound, { id }) }];
+      if (!result.ok) return refusal(ctx);
       return [{ text: fill(m.handoffClosed, { id }) }];
     },
   });
@@ -390,26 +475,8 @@ export function startHandoff(deps: {
     }
   });
   deps.queues.worker(HANDOFF_QUEUE, async (job: Job<{ ticketId: number }>) => {
-    const ticket = await prisma.handoffTicket.findUnique({ where: { id: job.data.ticketId }, include: { unit: true } });
-    if (!ticket || ticket.status !== "OPEN") return "nothing-to-do";
-    // Commune → its group team (cụm, liên xã) when it has one with leads → the province working group.
-    const team = (await groupTeamsFor(prisma, [ticket.unit])).get(ticket.unitCode);
-    const teamRecipients = team?.leads.length ? await recipientsOfPeople(prisma, registry, team.leads) : [];
-    if (!teamRecipients.length && !ticket.unit.parentCode) return "nothing-to-do";
-    const target = teamRecipients.length
-      ? { unitCode: ticket.unitCode, recipients: teamRecipients }
-      : await nearestRecipients(prisma, registry, ticket.unit.parentCode!);
-    await prisma.handoffTicket.update({ where: { id: ticket.id }, data: { status: "ESCALATED", escalatedAt: new Date() } });
-    if (target.recipients.length) {
-      const text = fill(m.handoffEscalated, {
-        id: ticket.id,
-        unit: ticket.unit.name,
-        hours: Math.round((deps.config.HANDOFF_ESCALATE_AFTER_MINUTES / 60) * 10) / 10,
-        question: ticket.question,
-      });
-      await outbox.enqueue(forwardMessages(ticket.id, target.recipients, text, "handoff-forward").map((msg) => ({ ...msg, key: `esc-${msg.key}` })));
-    }
-    await audit(prisma, { actorLabel: "system", action: "handoff.escalate", unitCode: target.unitCode, detail: { ticketId: ticket.id } });
+    const result = await escalateTicket({ prisma, outbox, registry, messages: m, config: deps.config }, job.data.ticketId);
+    if (!result.ok) return "nothing-to-do";
     return "escalated";
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addWorkingMinutes, parsePeriods, zonedDate, zonedParts } from "../../src/core/time.ts";
+import { addWorkingMinutes, parsePeriods, workingMinutesBetween, zonedDate, zonedParts } from "../../src/core/time.ts";
 
 const tz = "Asia/Ho_Chi_Minh";
 const office = { days: [1, 2, 3, 4, 5], periods: parsePeriods("07:30-11:30,13:30-17:00") };
@@ -20,6 +20,16 @@ describe("time zone arithmetic", () => {
     ["across a month end", vn(2026, 11, 30, 16, 30), 60, vn(2026, 12, 1, 8, 0)],
   ])("adds working time %s", (_what, start, minutes, expected) => {
     expect(addWorkingMinutes(start, minutes, tz, office).toISOString()).toBe(expected.toISOString());
+  });
+
+  it.each([
+    ["inside a morning", vn(2026, 11, 23, 8, 0), 60, vn(2026, 11, 23, 9, 0)],
+    ["across lunch", vn(2026, 11, 23, 11, 0), 60, vn(2026, 11, 23, 14, 0)],
+    ["Friday afternoon to Monday", vn(2026, 11, 27, 16, 0), 240, vn(2026, 11, 30, 10, 30)],
+    ["from the evening", vn(2026, 11, 23, 20, 0), 240, vn(2026, 11, 24, 11, 30)],
+    ["a weekend only", vn(2026, 11, 28, 9, 0), 0, vn(2026, 11, 29, 18, 0)],
+  ])("counts the working time waited %s", (_what, start, minutes, end) => {
+    expect(workingMinutesBetween(start, end, tz, office)).toBe(minutes);
   });
 
   it("rejects malformed working periods", () => {
