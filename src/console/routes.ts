@@ -13,6 +13,7 @@ import { formatVietnamTime } from "../core/helpers.ts";
 import { CONSOLE_COOKIE, CsrfTokens, deviceName, listSessions, revokeSession, signIn } from "./auth.ts";
 import { field, sameOrigin, securityHeaders, sendPage, signedIn, signedPost, signInHelp, type ConsoleContext, type ConsoleDeps } from "./context.ts";
 import { html, notice, postForm } from "./html.ts";
+import { registerInbox } from "./inbox.ts";
 import { registerProgress } from "./progress.ts";
 
 interface Asset {
@@ -152,6 +153,7 @@ export function consoleRoutes(deps: ConsoleDeps): (app: FastifyInstance) => Prom
     });
 
     registerProgress(app, c);
+    registerInbox(app, c);
 
   };
 }

@@ -325,4 +325,63 @@ describe("staff console in a browser", () => {
     expect(await page.locator("table").first().locator("tr", { hasText: "25 DVC thiết yếu" }).innerText()).toMatch(/40%[\s\S]*tháng 11\/2026/);
     expect(problems).toEqual([]);
   });
+
+  it("handoff inbox: the officer answers a web-chat citizen and a Telegram citizen in the page, closes one, sends one up", async () => {
+    const CITIZEN = 7100;
+    // A citizen on the web chat (the commune's QR code) and one on Telegram ask the commune's officers.
+    const citizen = await browser(360, 740);
+    await citizen.page.goto(`${app.url}/chat?unit=${COMMUNE}`);
+    await expect.poll(() => citizen.page.locator("#log").innerText(), { timeout: 15_000 }).toMatch(/Xã Sen Ngư/);
+    await citizen.page.getByLabel("Câu hỏi của bạn").fill("/hoicanbo toi lam vneid den buoc cuoi ma khong thay ma otp");
+    await citizen.page.keyboard.press("Enter");
+    await expect.poll(() => citizen.page.locator("#log").innerText(), { timeout: 15_000 }).toMatch(/Đã gửi câu hỏi số \d+/);
+    expect((await postTelegram(`/dangky ${COMMUNE}`, CITIZEN)).status).toBe(200);
+    expect((await postTelegram("/hoicanbo cho hoi lam can cuoc cho con 6 tuoi o dau", CITIZEN)).status).toBe(200);
+    expect((await postTelegram("/hoicanbo thu 7 xa co tiep dan khong", CITIZEN)).status).toBe(200);
+    const tickets = await app.db.prisma.handoffTicket.findMany({ where: { unitCode: COMMUNE }, orderBy: { id: "asc" } });
+    expect(tickets).toHaveLength(3);
+    const [web, telegramOne, telegramTwo] = tickets as [(typeof tickets)[0], (typeof tickets)[0], (typeof tickets)[0]];
+    // The first one has waited since three days ago: past the 4 working hours.
+    await app.db.prisma.handoffTicket.update({ where: { id: web.id }, data: { createdAt: new Date(Date.now() - 3 * 86_400_000) } });
+
+    const { page, problems } = await browser();
+    await signIn(page, await linkFromTelegram(OFFICER));
+    await page.getByRole("link", { name: "Câu hỏi chờ trả lời" }).click();
+    await expect.poll(() => page.locator("section.ticket").count()).toBe(3);
+    const first = page.locator("section.ticket").first();
+    expect(await first.innerText()).toMatch(new RegExp(`Câu hỏi số ${web.id}[\\s\\S]*QUÁ HẠN[\\s\\S]*khong thay ma otp`));
+    expect(await page.locator("section.ticket.late").count()).toBe(1);
+    await page.screenshot({ path: artifact("console-10-inbox.png"), fullPage: true });
+
+    // Answer the web citizen: it appears in their chat page.
+    await page.getByLabel(`Trả lời câu hỏi số ${web.id}`).fill("Bạn kiểm tra số điện thoại đăng ký, rồi bấm gửi lại mã sau 2 phút nhé.");
+    await page.getByRole("button", { name: "Gửi câu trả lời" }).first().click();
+    await expect.poll(() => page.locator("main .notice").innerText()).toMatch(/Đã gửi câu trả lời/);
+    await expect.poll(() => citizen.page.locator("#log").innerText(), { timeout: 20_000 }).toMatch(/bấm gửi lại mã sau 2 phút/);
+    await citizen.page.screenshot({ path: artifact("console-11-answer-in-web-chat.png") });
+
+    // Answer the Telegram citizen: it reaches their Telegram chat.
+    await page.getByLabel(`Trả lời câu hỏi số ${telegramOne.id}`).fill("Bạn đưa cháu ra Công an xã Sen Ngư, mang giấy khai sinh.");
+    await page.locator(`form[action="/console/hop-thu/${telegramOne.id}/tra-loi"] button`).click();
+    await telegram.waitFor(() => telegram.ok("sendMessage").find((c) => String(c.params.chat_id) === String(CITIZEN) && String(c.params.text).includes("mang giấy khai sinh")), 20_000);
+    expect((await app.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: telegramOne.id } })).status).toBe("ANSWERED");
+
+    // Close the web one (the citizen is told), send the other Telegram one up to the province.
+    page.once("dialog", (d) => void d.accept()); // «Đóng câu hỏi này?» (console.js asks; without JavaScript the form just posts)
+    await page.locator(`form[action="/console/hop-thu/${web.id}/dong"] button`).click();
+    await expect.poll(() => page.locator("main .notice").innerText()).toMatch(/Đã đóng câu hỏi/);
+    await page.locator(`form[action="/console/hop-thu/${telegramTwo.id}/chuyen"] button`).click();
+    await expect.poll(() => page.locator("main .notice").innerText()).toMatch(/Đã chuyển câu hỏi lên cấp trên/);
+    await telegram.waitFor(() => telegram.ok("sendMessage").find((c) => String(c.params.chat_id) === String(SUPERVISOR) && String(c.params.text).includes("thu 7 xa co tiep dan")), 20_000);
+    expect((await app.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: web.id } })).status).toBe("CLOSED");
+    expect((await app.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: telegramTwo.id } })).status).toBe("ESCALATED");
+    // Closed: gone from the inbox; the answered one waits under «Đã trả lời, chưa đóng».
+    expect(await page.locator("main").innerText()).toMatch(/Đã trả lời, chưa đóng \(1\)/);
+    expect(await page.locator(`form[action="/console/hop-thu/${web.id}/dong"]`).count()).toBe(0);
+    const actions = (await app.db.prisma.auditLog.findMany({ where: { action: { startsWith: "handoff." }, actorLabel: { startsWith: "console:" } }, orderBy: { id: "asc" } })).map((a) => a.action);
+    expect(actions).toEqual(["handoff.answer", "handoff.answer", "handoff.close", "handoff.escalate"]);
+    await page.screenshot({ path: artifact("console-12-inbox-after.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    expect(citizen.problems).toEqual([]);
+  });
 });
