@@ -51,7 +51,7 @@ export interface WebAdapterOptions {
   /** Open event streams per session, and in all. */
   streamsPerSession?: number;
   maxStreams?: number;
-  /** How often an open stream looks for entries stored by another process, and sends a keep-alive. */
+  /** How often an open stream sends a keep-alive and looks for entries (a fallback: other instances' entries are announced through Redis). */
   streamPollMs?: number;
 }
 
@@ -314,7 +314,7 @@ export class WebAdapter implements ChannelAdapter {
     };
     const onEntry = () => void flush();
     this.transcript.events.on(`entry:${sid}`, onEntry);
-    // Entries stored by another process (a separate outbox worker) and a keep-alive for proxies.
+    // A keep-alive for proxies, and a fallback should a notice from another instance be lost.
     const timer = setInterval(() => {
       raw.write(": ping\n\n");
       void flush();
@@ -338,12 +338,14 @@ export class WebAdapter implements ChannelAdapter {
   // ── Lifecycle and sending ────────────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
+    await this.transcript.listen((error) => this.log.warn({ err: error.message }, "web: entry notices from other instances unavailable"));
     this.log.info("web chat on /chat, widget on /widget.js");
   }
 
   async stop(): Promise<void> {
     // Open event streams would keep the HTTP server from closing.
     for (const end of [...this.closers]) end();
+    await this.transcript.close();
   }
 
   /** Queues replies for the session's page (an officer's answer, an announcement). */

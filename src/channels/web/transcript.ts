@@ -3,6 +3,12 @@
 // Every entry has an increasing id per session; the page asks for the entries after the last id it has.
 // Texts are redacted before they are stored (no full ID or phone number in Redis), and keys expire after
 // the conversation retention period.
+//
+// Several instances: the page's event stream may be open on another instance than the one that stores an
+// entry (an officer's answer sent by any instance's outbox worker). Every append publishes the session on
+// one Redis channel; each instance that listens re-emits it locally, so its open streams read the new
+// entries at once. The streams' slow poll stays as a fallback for a lost message.
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Redis } from "ioredis";
 import { z } from "zod";
@@ -54,15 +60,48 @@ export interface TranscriptOptions {
   ttlSec: number;
 }
 
+const noticeSchema = z.object({ o: z.string(), s: z.string().max(64) });
+
 export class Transcript {
-  /** "entry:<sid>" fires after an entry is stored by this process. */
+  /** "entry:<sid>" fires after an entry is stored by this process, or by another one while listen() runs. */
   readonly events = new EventEmitter();
+  /** This process's own notices come back from Redis too; they are already emitted locally. */
+  private readonly origin = randomUUID();
+  private subscriber: Redis | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: TranscriptOptions,
   ) {
     this.events.setMaxListeners(0);
+  }
+
+  private get noticeChannel(): string {
+    return `${this.options.keyPrefix}:entries`;
+  }
+
+  /** Hears entries stored by other instances (a separate Redis connection, as subscribing needs). */
+  async listen(onError: (error: Error) => void = () => undefined): Promise<void> {
+    if (this.subscriber) return;
+    // Queued until connected; ioredis subscribes again by itself after a reconnection.
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+    this.subscriber = subscriber;
+    subscriber.on("error", onError);
+    subscriber.on("message", (_channel: string, message: string) => {
+      try {
+        const notice = noticeSchema.safeParse(JSON.parse(message));
+        if (notice.success && notice.data.o !== this.origin) this.events.emit(`entry:${notice.data.s}`);
+      } catch {
+        // not ours; ignored
+      }
+    });
+    await subscriber.subscribe(this.noticeChannel);
+  }
+
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
   }
 
   private keys(sid: string) {
@@ -79,6 +118,7 @@ export class Transcript {
       .ltrim(list, -this.options.maxEntries, -1)
       .expire(list, this.options.ttlSec)
       .expire(seq, this.options.ttlSec)
+      .publish(this.noticeChannel, JSON.stringify({ o: this.origin, s: sid }))
       .exec();
     this.events.emit(`entry:${sid}`, stored);
     return stored;
