@@ -263,4 +263,46 @@ describe("web chat in a browser", () => {
     await phone.page.screenshot({ path: artifact("web-widget-phone.png") });
     expect(phone.problems).toEqual([]);
   });
+
+  it("voice input: no button without speech recognition; with it (stubbed), a Vietnamese transcript is sent", async () => {
+    // Without the API (as in Firefox): no button at all.
+    const none = await browser(360, 740, true);
+    await none.page.addInitScript({ content: "delete window.SpeechRecognition; delete window.webkitSpeechRecognition;" });
+    await none.page.goto(`${app.url}/chat`);
+    await lastBot(none.page).waitFor({ timeout: 15_000 });
+    expect(await none.page.locator("#mic").isVisible()).toBe(false);
+    expect(await none.page.getByRole("button", { name: /Nói câu hỏi/ }).count()).toBe(0);
+    expect(none.problems).toEqual([]);
+
+    // A stand-in for the browser's recogniser: records the language asked for, then "hears" a question.
+    const { page, problems } = await browser(360, 740, true);
+    await page.addInitScript({
+      content: `window.__recognition = [];
+        function FakeRecognition() {}
+        FakeRecognition.prototype.start = function () {
+          var self = this;
+          window.__recognition.push(self.lang);
+          setTimeout(function () {
+            self.onresult({ results: [[{ transcript: "kích hoạt vneid", confidence: 0.9 }]] });
+            self.onend();
+          }, 100);
+        };
+        FakeRecognition.prototype.stop = function () { this.onend(); };
+        window.SpeechRecognition = window.webkitSpeechRecognition = FakeRecognition;`,
+    });
+    await page.goto(`${app.url}/chat`);
+    await lastBot(page).waitFor({ timeout: 15_000 });
+    const mic = page.getByRole("button", { name: "Nói câu hỏi bằng giọng" });
+    expect(await mic.isVisible()).toBe(true);
+    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    expect((await mic.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    await mic.click();
+    await expect.poll(() => page.locator("#log .bubble.user").last().innerText(), { timeout: 15_000 }).toMatch(/kích hoạt vneid/);
+    await expect.poll(() => lastBot(page).innerText(), { timeout: 15_000 }).toMatch(/VNeID/);
+    expect(await page.evaluate(() => (globalThis as unknown as { __recognition: string[] }).__recognition)).toEqual(["vi-VN"]);
+    expect(await mic.getAttribute("aria-pressed")).toBe("false");
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await page.screenshot({ path: artifact("web-phone-voice.png") });
+    expect(problems).toEqual([]);
+  }, 90_000);
 });

@@ -88,7 +88,7 @@ function securityHeaders(reply: FastifyReply, frameAncestors: string): FastifyRe
     )
     .header("x-content-type-options", "nosniff")
     .header("referrer-policy", "no-referrer")
-    .header("permissions-policy", "camera=(), geolocation=(), microphone=(), payment=()")
+    .header("permissions-policy", "camera=(), geolocation=(), microphone=(self), payment=()")
     .header("cross-origin-opener-policy", "same-origin");
 }
 

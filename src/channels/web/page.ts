@@ -59,6 +59,7 @@ export function chatPage(options: { csrf: string; jsHash: string; cssHash: strin
   <label for="text">Câu hỏi của bạn</label>
   <div class="row">
     <input id="text" name="text" type="text" maxlength="2000" enterkeyhint="send" placeholder="Gõ câu hỏi ở đây" required>
+    <button type="button" id="mic" class="mic" hidden aria-pressed="false">Nói<span class="who"> câu hỏi bằng giọng</span></button>
     <button type="submit" id="send">Gửi</button>
   </div>
   <div class="foot">

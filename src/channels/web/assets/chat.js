@@ -175,6 +175,44 @@
     input.focus();
   });
 
+  // ── Voice input, only where the browser offers speech recognition (never required) ──
+  var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  var mic = document.getElementById("mic");
+  if (Recognition && mic) {
+    var listening = null;
+    mic.hidden = false;
+    mic.addEventListener("click", function () {
+      if (listening) { listening.stop(); return; }
+      var rec;
+      try { rec = new Recognition(); } catch (e) { mic.hidden = true; return; }
+      rec.lang = "vi-VN";
+      rec.interimResults = false;
+      rec.maxAlternatives = 1;
+      rec.onresult = function (event) {
+        var said = event.results && event.results[0] && event.results[0][0] ? String(event.results[0][0].transcript || "").trim() : "";
+        if (said) post({ text: said.slice(0, 2000) }, false);
+      };
+      rec.onerror = function (event) {
+        setStatus(event.error === "not-allowed" || event.error === "service-not-allowed"
+          ? "Trình duyệt chưa cho dùng micrô. Bạn gõ câu hỏi nhé."
+          : "Chưa nghe rõ. Bạn nói lại hoặc gõ câu hỏi nhé.");
+      };
+      rec.onend = function () {
+        listening = null;
+        mic.setAttribute("aria-pressed", "false");
+        if (status.textContent === "Đang nghe… mời bạn nói.") setStatus("");
+      };
+      try {
+        rec.start();
+        listening = rec;
+        mic.setAttribute("aria-pressed", "true");
+        setStatus("Đang nghe… mời bạn nói.");
+      } catch (e) {
+        setStatus("Không dùng được micrô. Bạn gõ câu hỏi nhé.");
+      }
+    });
+  }
+
   resetButton.addEventListener("click", function () {
     if (!window.confirm("Xóa toàn bộ cuộc trò chuyện trên máy này?")) return;
     api("/chat/api/reset", {}).then(function () { location.reload(); }, function () { location.reload(); });

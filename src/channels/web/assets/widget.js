@@ -46,6 +46,8 @@
 
   var frame = css(document.createElement("iframe"), { flex: "1", width: "100%", border: "0" });
   frame.title = "Trò chuyện với Trợ lý 06";
+  // Voice input in the chat, where the portal's own Permissions-Policy allows the microphone.
+  frame.setAttribute("allow", "microphone");
 
   panel.appendChild(close);
   panel.appendChild(frame);
