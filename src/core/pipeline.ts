@@ -5,6 +5,7 @@
 import { type ConversationLexicon, detectAddress, type OfferedChoices, repliesSpeakingTo } from "./conversation.ts";
 import { redactPII } from "../privacy/redact.ts";
 import { resolveActor } from "./identity.ts";
+import { inTurn, turnLogFields } from "../logging/turn.ts";
 import { fill } from "./messages.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import type { Router } from "./router.ts";
@@ -135,7 +136,13 @@ export class Pipeline {
   async handle(message: IncomingMessage): Promise<TurnResult> {
     const { services } = this.options;
     const started = performance.now();
-    const log = services.log.child({ channel: message.channel });
+    const fields = turnLogFields(message.channel, message.userId);
+    const log = services.log.child(fields);
+    return inTurn(fields, () => this.turn(message, log, started));
+  }
+
+  private async turn(message: IncomingMessage, log: TurnContext["log"], started: number): Promise<TurnResult> {
+    const { services } = this.options;
     try {
       const actor = await resolveActor(services.prisma, message, services.registry);
       const { ctx, flush } = this.context(message, actor, log);

@@ -150,6 +150,7 @@ async function openTicket(ctx: TurnContext, unitCode: string, question: string):
       messages: { create: { direction: "IN", text: question, channel: ctx.services.registry.toEnum(ctx.message.channel), chatId: ctx.message.chatId } },
     },
   });
+  ctx.log.info({ ticket: ticket.id, unit: unitCode, recipients: target.recipients.length }, "handoff: question forwarded");
   await outbox.enqueue(
     forwardMessages(ticket.id, target.recipients, fill(m.handoffForward, { id: ticket.id, unit: unit.name, question }), "handoff-forward"),
   );

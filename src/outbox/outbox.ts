@@ -28,6 +28,7 @@ import {
   type SendGate,
 } from "../core/ports.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import { currentTurn } from "../logging/turn.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
 
@@ -41,6 +42,8 @@ interface StoredReply {
 
 interface OutboundJob extends Omit<OutboundMessage, "replies"> {
   replies: StoredReply[];
+  /** The turn that queued the message (a handoff relay, a confirmation), so its send can be found in the log. */
+  turn?: string;
 }
 
 export interface ChannelRate {
@@ -148,11 +151,13 @@ export class Outbox implements OutboxPort {
       if (list) list.push(m);
       else byChannel.set(m.channel, [m]);
     }
+    const turn = currentTurn()?.turn;
+    if (turn) this.options.log.debug({ turn, messages: messages.length, kinds: [...new Set(messages.map((m) => m.kind))] }, "outbox: queued");
     for (const [channel, list] of byChannel) {
       const queue = this.options.queues.queue(outboxQueueName(channel));
       const jobs = list.map((m) => ({
         name: m.kind,
-        data: { ...m, replies: m.replies.map(toStored) } satisfies OutboundJob,
+        data: { ...m, replies: m.replies.map(toStored), ...(turn ? { turn } : {}) } satisfies OutboundJob,
         opts: {
           jobId: m.key,
           attempts: this.options.attempts ?? 6,
@@ -193,7 +198,8 @@ export class Outbox implements OutboxPort {
   private sentKey = (key: string) => `${this.options.queues.prefix}:outbox:sent:${key}`;
 
   private async report(job: OutboundJob, outcome: Outcome): Promise<void> {
-    const { replies: _replies, ...message } = job;
+    const { replies: _replies, turn, ...message } = job;
+    if (turn) this.options.log.debug({ turn, key: job.key, channel: job.channel, kind: job.kind, status: outcome.status }, "outbox: outcome");
     if (outcome.status === "unreachable") {
       await this.options.prisma.channelIdentity.updateMany({
         where: { channel: (this.options.registry ?? channelRegistry).toEnum(job.channel), chatId: job.chatId, unreachableAt: null },
@@ -216,7 +222,7 @@ export class Outbox implements OutboxPort {
       // Claimed but never confirmed: a worker died while sending. Sending again could duplicate.
       const outcome: Outcome = { status: "uncertain" };
       await this.redis.set(this.sentKey(data.key), JSON.stringify(outcome), "EX", MARK_TTL_SEC);
-      this.options.log.warn({ key: data.key, channel: data.channel }, "delivery uncertain: a worker stopped during the send; not resending");
+      this.options.log.warn({ key: data.key, channel: data.channel, turn: data.turn }, "delivery uncertain: a worker stopped during the send; not resending");
       await this.report(data, outcome);
       return "uncertain";
     }
@@ -224,7 +230,7 @@ export class Outbox implements OutboxPort {
     if (gate) {
       let go: boolean;
       try {
-        const { replies: _replies, ...message } = data;
+        const { replies: _replies, turn: _turn, ...message } = data;
         go = await gate(message);
       } catch (error) {
         // Treated like a transient send error: nothing went out, retry with backoff.

@@ -6,7 +6,7 @@ import { createCore, type Core } from "../../src/app.ts";
 import type { ChannelAdapter } from "../../src/channels/types.ts";
 import type { ChannelName, IncomingMessage } from "../../src/core/types.ts";
 import type { Database } from "../../src/db/client.ts";
-import { createLogger } from "../../src/logging/logger.ts";
+import { createLogger, type Logger } from "../../src/logging/logger.ts";
 import { Outbox } from "../../src/outbox/outbox.ts";
 import { createQueueSet, type QueueSet } from "../../src/queue/queues.ts";
 import { redisReady } from "../../src/queue/redis.ts";
@@ -26,10 +26,10 @@ export interface LiveCore extends Core {
 }
 
 export async function createLiveCore(
-  options: { env?: Record<string, string>; start?: (core: LiveCore) => void | Promise<void> } = {},
+  options: { env?: Record<string, string>; start?: (core: LiveCore) => void | Promise<void>; log?: Logger } = {},
 ): Promise<LiveCore> {
   const db = await openTestDatabase("pglite");
-  const log = createLogger("silent");
+  const log = options.log ?? createLogger("silent");
   const queues = createQueueSet(inject("redisUrl"), log, `test-${randomBytes(4).toString("hex")}`);
   await redisReady(queues.redis);
   const channels = { telegram: new FakeChannel("telegram"), zalo: new FakeChannel("zalo") };
