@@ -16,7 +16,7 @@ const conversationSchema = z
     choices: z.array(z.object({ label: z.string().min(1), say: wordList }).strict()).min(1),
     choiceWords: wordList,
     ordinals: z.record(z.string().min(1), z.number().int().min(-1).max(20)),
-    smalltalk: z.object({ greet: wordList, thanks: wordList, bye: wordList, ack: wordList }).strict(),
+    smalltalk: z.object({ greet: wordList, thanks: wordList, bye: wordList, ack: wordList, help: wordList }).strict(),
     softeners: wordList,
     followUps: z
       .object({
@@ -39,7 +39,8 @@ export function words(text: string): string[] {
 
 const phrase = (text: string) => words(text).join(" ");
 
-export type SmalltalkKind = "greet" | "thanks" | "bye" | "ack";
+/** "help": the person asks what the bot can do ("bot làm được gì"). */
+export type SmalltalkKind = "greet" | "thanks" | "bye" | "ack" | "help";
 
 export interface ConversationLexicon {
   /** Folded phrase → the folded label prefix it chooses. */
@@ -65,7 +66,7 @@ export function compileConversation(raw: RawConversation): ConversationLexicon {
   const choicePhrases = new Map<string, string>();
   for (const choice of raw.choices) for (const say of choice.say) choicePhrases.set(phrase(say), phrase(choice.label));
   const smalltalk = new Map<string, SmalltalkKind>();
-  for (const kind of ["greet", "thanks", "bye", "ack"] as const) for (const p of raw.smalltalk[kind]) smalltalk.set(phrase(p), kind);
+  for (const kind of ["greet", "thanks", "bye", "ack", "help"] as const) for (const p of raw.smalltalk[kind]) smalltalk.set(phrase(p), kind);
   const all = [...choicePhrases.keys(), ...smalltalk.keys()];
   return {
     choicePhrases,
@@ -165,8 +166,9 @@ export function smalltalkKind(text: string, lex: ConversationLexicon): Smalltalk
     i += step;
   }
   if (matched === 0) return null;
-  // "ok cảm ơn", "dạ vâng cảm ơn nhé": the thanks counts; a goodbye wins over a greeting ("chào nhé" at the end).
-  for (const kind of ["thanks", "bye", "greet", "ack"] as const) if (kinds.has(kind)) return kind;
+  // "ok cảm ơn", "dạ vâng cảm ơn nhé": the thanks counts; a goodbye wins over a greeting ("chào nhé" at the end);
+  // "chào bạn, bạn giúp được gì": the question of what the bot does wins over the greeting.
+  for (const kind of ["help", "thanks", "bye", "greet", "ack"] as const) if (kinds.has(kind)) return kind;
   return null;
 }
 

@@ -103,6 +103,23 @@ describe.each(channels)("conversation on %s", (channel) => {
     expect((await p.say("tạm biệt")).replies[0]!.text).toMatch(/Chúc/);
   });
 
+  it("says what it helps with when asked, with the topic menu", async () => {
+    for (const q of ["bot làm được gì", "chào ad, ad giúp được những gì", "ban co the ho tro gi"]) {
+      const reply = await person().say(q);
+      expect(reply.outcome.fallback, q).toBe(false);
+      expect(reply.replies[0]!.text, q).toMatch(/Tôi là Trợ lý 06\. Tôi hướng dẫn/);
+      expect(payloads(reply.replies[0]), q).toContain("faq:t:cancuoc");
+    }
+  });
+
+  it("answers «tried everything and it still fails» with whom to turn to for the last topic", async () => {
+    const p = person();
+    expect((await p.say("vneid bao loi he thong")).outcome.intentId).toBe("vneid_loi_ung_dung");
+    const stuck = await p.say("tôi làm theo hết rồi nhưng vẫn lỗi");
+    expect(stuck.outcome).toMatchObject({ intentId: "vneid_loi_ung_dung", fallback: false });
+    expect(stuck.replies[0]!.text).toMatch(/1900 0368|Công an cấp xã/);
+  });
+
   it("keeps staff replies as written, whatever form of address the officer uses", async () => {
     const user = `${channel}-officer`;
     const personId = await personForAccount(bot.db.prisma, channel, user);

@@ -55,6 +55,9 @@ describe("small talk", () => {
     expect(smalltalkKind("ok cam on", lex)).toBe("thanks");
     expect(smalltalkKind("tạm biệt nhé", lex)).toBe("bye");
     expect(smalltalkKind("dạ vâng", lex)).toBe("ack");
+    expect(smalltalkKind("bot làm được gì", lex)).toBe("help");
+    expect(smalltalkKind("chào bạn, bạn có thể giúp gì", lex)).toBe("help");
+    expect(smalltalkKind("vneid là gì", lex)).toBeNull();
   });
 
   it("does not take a question for small talk", () => {
@@ -92,6 +95,8 @@ describe("follow-ups", () => {
   it("recognises aspects, markers and corrections", () => {
     expect(analyzeFollowUp("phí bao nhiêu?", lex)).toMatchObject({ kind: "aspect", aspect: "fee", aspectOnly: true });
     expect(analyzeFollowUp("làm ở đâu vậy", lex)).toMatchObject({ kind: "aspect", aspect: "place", aspectOnly: true });
+    // Connectives and "hết", "theo" carry no topic: the message only says it still fails.
+    expect(analyzeFollowUp("tôi làm theo hết rồi nhưng vẫn lỗi", lex)).toMatchObject({ kind: "aspect", aspect: "stuck", aspectOnly: true });
     expect(analyzeFollowUp("còn con tôi 5 tuổi thì sao", lex)).toMatchObject({ kind: "marker", rest: "con toi 5 tuoi", aspect: null });
     expect(analyzeFollowUp("à không, ý tôi là thẻ của mẹ tôi", lex)).toMatchObject({ kind: "correction", rest: "the cua me toi" });
     expect(analyzeFollowUp("đăng ký thường trú cho con mới sinh cần những giấy tờ nào ạ", lex)).toBeNull();

@@ -33,7 +33,7 @@ export interface FollowUp {
 }
 
 /** Words that carry no topic in a follow-up ("làm ở đâu vậy", "cái đó mất bao lâu"). */
-const EMPTY_WORDS = new Set(["lam", "thi", "co", "khong", "ko", "k", "vay", "the", "nay", "do", "no", "cai", "la", "sao", "nao", "duoc", "dc", "phai", "bao", "nhieu", "can", "muon", "hoi", "cho", "minh", "toi", "em", "a", "nua", "roi", "va", "voi", "de", "o"]);
+const EMPTY_WORDS = new Set(["lam", "thi", "co", "khong", "ko", "k", "vay", "the", "nay", "do", "no", "cai", "la", "sao", "nao", "duoc", "dc", "phai", "bao", "nhieu", "can", "muon", "hoi", "cho", "minh", "toi", "em", "a", "nua", "roi", "va", "voi", "de", "o", "ma", "nhung", "het", "theo", "ca"]);
 
 function containsPhrase(haystack: string[], phrase: string): number {
   const needle = phrase.split(" ");

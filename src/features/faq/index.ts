@@ -78,11 +78,12 @@ function aspectReply(ctx: TurnContext, intent: Intent, lines: string[]): Reply {
   return { text, buttons: rows };
 }
 
-const smalltalkMessage: Record<SmalltalkKind, "smalltalkGreet" | "smalltalkThanks" | "smalltalkBye" | "smalltalkAck"> = {
+const smalltalkMessage: Record<SmalltalkKind, "smalltalkGreet" | "smalltalkThanks" | "smalltalkBye" | "smalltalkAck" | "smalltalkHelp"> = {
   greet: "smalltalkGreet",
   thanks: "smalltalkThanks",
   bye: "smalltalkBye",
   ack: "smalltalkAck",
+  help: "smalltalkHelp",
 };
 
 /** Keeps the answered intent as the conversation's topic. */
@@ -162,7 +163,7 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
     const small = smalltalkKind(ctx.text, lexicon);
     if (small) {
       ctx.outcome = { intentId: null, confidence: 1, fallback: false, suggestions: [] };
-      const buttons = small === "greet" || small === "ack" ? faq.topicMenu() : [[menuButton, askOfficerButton]];
+      const buttons = small === "greet" || small === "ack" || small === "help" ? faq.topicMenu() : [[menuButton, askOfficerButton]];
       return [{ text: m[smalltalkMessage[small]], buttons }];
     }
 
