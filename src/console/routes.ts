@@ -13,6 +13,7 @@ import { formatVietnamTime } from "../core/helpers.ts";
 import { CONSOLE_COOKIE, CsrfTokens, deviceName, listSessions, revokeSession, signIn } from "./auth.ts";
 import { field, sameOrigin, securityHeaders, sendPage, signedIn, signedPost, signInHelp, type ConsoleContext, type ConsoleDeps } from "./context.ts";
 import { html, notice, postForm } from "./html.ts";
+import { registerAnnouncements } from "./announcements.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerProgress } from "./progress.ts";
 
@@ -154,6 +155,7 @@ export function consoleRoutes(deps: ConsoleDeps): (app: FastifyInstance) => Prom
 
     registerProgress(app, c);
     registerInbox(app, c);
+    registerAnnouncements(app, c);
 
   };
 }

@@ -384,4 +384,52 @@ describe("staff console in a browser", () => {
     expect(problems).toEqual([]);
     expect(citizen.problems).toEqual([]);
   });
+
+  it("announcements: composed in the page with a preview and counts per channel, reaches fake Telegram and Zalo citizens, progress followed", async () => {
+    const ZALO_CITIZEN = "zalo-citizen-1";
+    const response = await fetch(`${app.url}/webhooks/zalo`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-bot-api-secret-token": ZALO_SECRET },
+      body: JSON.stringify(zaloTextUpdate(`DK ${COMMUNE}`, { userId: ZALO_CITIZEN })),
+    });
+    expect(response.status).toBe(200);
+    expect((await postTelegram(`/dangky ${COMMUNE}`, 7200)).status).toBe(200);
+    const subscribed = await app.db.prisma.subscription.findMany({ where: { optedOutAt: null }, include: { identity: true } });
+    const expected = (channel: string) => subscribed.filter((x) => x.identity.channel === channel).length;
+    expect(expected("ZALO")).toBe(1);
+
+    const { page, problems } = await browser();
+    await signIn(page, await linkFromTelegram(SUPERVISOR));
+    await page.getByRole("link", { name: "Thông báo" }).click();
+    await page.getByLabel("Nội dung thông báo").fill("Thứ Bảy 13/12 Công an xã Sen Ngư làm thẻ căn cước cả ngày, bà con mang theo giấy tờ.");
+    await page.screenshot({ path: artifact("console-13-announce-compose.png"), fullPage: true });
+    await page.getByRole("button", { name: "Xem trước" }).click();
+    await expect.poll(() => page.locator(".preview").innerText()).toMatch(/Thứ Bảy 13\/12 Công an xã Sen Ngư/);
+    const counts = page.locator("table").first();
+    expect(await counts.locator("tr", { hasText: "Telegram" }).innerText()).toMatch(new RegExp(`\\b${expected("TELEGRAM")}$`));
+    expect(await counts.locator("tr", { hasText: "Zalo" }).innerText()).toMatch(/\b1$/);
+    await page.screenshot({ path: artifact("console-14-announce-preview.png"), fullPage: true });
+    await page.getByRole("button", { name: /^Gửi cho \d+ người$/ }).click();
+    await page.waitForURL(/\/console\/thong-bao\/\d+$/);
+    await expect.poll(async () => { await page.reload(); return page.locator(".lead").innerText(); }, { timeout: 30_000 }).toMatch(/đã gửi xong/);
+    expect(await page.locator("#ket-qua tr", { hasText: "Đã gửi" }).innerText()).toMatch(new RegExp(`${subscribed.length}$`));
+    await page.screenshot({ path: artifact("console-15-announce-progress.png"), fullPage: true });
+    expect(zalo.texts(ZALO_CITIZEN).some((t) => t.includes("Thứ Bảy 13/12 Công an xã Sen Ngư"))).toBe(true);
+    expect(telegram.ok("sendMessage").some((c) => String(c.params.chat_id) === "7200" && String(c.params.text).includes("Thứ Bảy 13/12"))).toBe(true);
+    const audit = await app.db.prisma.auditLog.findFirst({ where: { action: { startsWith: "broadcast." } }, orderBy: { id: "desc" } });
+    expect(audit?.actorLabel).toMatch(/^console:/);
+
+    // Scheduled for later, then cancelled from its page: nothing goes out.
+    await page.goto(`${app.url}/console/thong-bao`);
+    await page.getByLabel("Nội dung thông báo").fill("Lịch tiếp dân tháng Giêng sẽ báo sau.");
+    await page.getByLabel("Hẹn giờ gửi (không bắt buộc)").fill("20/01 08:00");
+    await page.getByRole("button", { name: "Xem trước" }).click();
+    await page.getByRole("button", { name: "Xác nhận hẹn giờ" }).click();
+    await expect.poll(() => page.locator(".lead").innerText()).toMatch(/đã hẹn giờ/);
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: /Hủy thông báo số/ }).click();
+    await expect.poll(() => page.locator(".lead").innerText()).toMatch(/đã hủy/);
+    expect(zalo.texts(ZALO_CITIZEN).some((t) => t.includes("tháng Giêng"))).toBe(false);
+    expect(problems).toEqual([]);
+  });
 });
