@@ -38,7 +38,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe("staff console in a browser", () => {
+// Each test drives one or two browsers through several pages: 90 s on a shared 2-core machine.
+describe("staff console in a browser", { timeout: 90_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), "troly06-console-"));
   let telegram: FakeTelegram;
   let zalo: FakeZaloApi;
