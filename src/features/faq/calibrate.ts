@@ -10,7 +10,7 @@
 // large content changes (many new intents or examples); the dev-set test tells whether it is needed.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildKnowledgeBase, type KnowledgeBase } from "./knowledge.ts";
+import { buildKnowledgeBase, repoRoot, type KnowledgeBase } from "./knowledge.ts";
 import { applyModel, FaqMatcher, FEATURE_NAMES, featureVector } from "./matcher.ts";
 import type { Calibration, ConfidenceModel } from "./calibration.ts";
 import type { LabelledQuestion } from "./evaluate.ts";
@@ -216,7 +216,8 @@ function pct(n: number, d: number): string {
   return d ? `${((n / d) * 100).toFixed(1)}%` : "–";
 }
 
-export function writeCalibration(result: Calibration, file = path.join(import.meta.dirname, "calibration.ts")): void {
+// The source file, also when this runs compiled from dist/ (the next build compiles the new model).
+export function writeCalibration(result: Calibration, file = path.join(repoRoot, "src/features/faq/calibration.ts")): void {
   const model = (m: ConfidenceModel) => `{ weights: [${m.weights.join(", ")}], bias: ${m.bias} }`;
   const source = `// Written by \`npm run faq -- calibrate --write\` (src/features/faq/calibrate.ts); do not edit by hand.
 // Fitted on the intents' examples (cross-validated) and tests/fixtures/faq-calibration.yaml; never on the dev set.
