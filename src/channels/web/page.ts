@@ -1,6 +1,8 @@
-// The chat page and its static files. The HTML holds no script and no style of its own (the CSP forbids
-// inline code): chat.js and chat.css are files, served with a content hash in their URL and gzipped once
-// at start-up. Vietnamese throughout; the CSRF token travels in a meta tag.
+// The chat page and its static files. The HTML holds no script (the CSP forbids inline code): chat.js is a
+// file, served with a content hash in its URL and gzipped once at start-up. The style (1.4 kB gzipped) is
+// inlined, allowed by its SHA-256 in the CSP rather than 'unsafe-inline': a separate stylesheet blocks the
+// first paint for one more round trip, 400 ms on a slow 3G phone. Vietnamese throughout; the CSRF token
+// travels in a meta tag.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -11,11 +13,19 @@ export interface StaticFile {
   gzip: Buffer;
   type: string;
   hash: string;
+  /** "sha256-…" of the body, for a CSP source. */
+  cspHash: string;
 }
 
 function load(name: string, type: string): StaticFile {
   const body = readFileSync(path.join(import.meta.dirname, "assets", name));
-  return { body, gzip: gzipSync(body, { level: 9 }), type, hash: createHash("sha256").update(body).digest("hex").slice(0, 12) };
+  return {
+    body,
+    gzip: gzipSync(body, { level: 9 }),
+    type,
+    hash: createHash("sha256").update(body).digest("hex").slice(0, 12),
+    cspHash: `sha256-${createHash("sha256").update(body).digest("base64")}`,
+  };
 }
 
 export function loadAssets(): Record<"chat.js" | "chat.css" | "widget.js", StaticFile> {
@@ -28,7 +38,7 @@ export function loadAssets(): Record<"chat.js" | "chat.css" | "widget.js", Stati
 
 const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-export function chatPage(options: { csrf: string; jsHash: string; cssHash: string }): string {
+export function chatPage(options: { csrf: string; jsHash: string; css: string }): string {
   return `<!doctype html>
 <html lang="vi">
 <head>
@@ -38,7 +48,7 @@ export function chatPage(options: { csrf: string; jsHash: string; cssHash: strin
 <meta name="color-scheme" content="light">
 <title>Trợ lý 06 – hỏi đáp VNeID, căn cước, dịch vụ công</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/chat/static/chat.css?v=${options.cssHash}">
+<style>${options.css}</style>
 <script src="/chat/static/chat.js?v=${options.jsHash}" defer></script>
 </head>
 <body>
