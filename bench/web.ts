@@ -1,0 +1,266 @@
+// npm run bench:web — the web chat under load, and the page on a slow phone network.
+//
+// Starts the whole app (`src/main.ts`) as a child process on a throwaway PostgreSQL cluster and Redis
+// (or DATABASE_URL / REDIS_URL; a fresh database is created on that server), then:
+// - opens BENCH_SESSIONS (default 1,000) web sessions at once, as pages do: GET /chat (cookie, CSRF
+//   token), the greeting, an open event stream (GET /chat/api/events), then BENCH_QUESTIONS (default 2)
+//   questions each, one after the other, all sessions concurrently; reply time is measured per question;
+// - memory per session: the server's RSS (read from /proc) with every session open, minus its RSS before;
+// - weight: the bytes the server sends gzipped for the page (its style inlined), its script, and the widget;
+// - first render: Debian's chromium (playwright-core) opens /chat with the network throttled through
+//   the DevTools protocol to "slow 3G" (400 kbit/s both ways, 400 ms round trip) and a fresh cache; the
+//   first contentful paint from the page's own Performance entries, median of BENCH_RENDERS (default 3).
+// Prints a table; nothing asserts. Targets: p99 < 1 s per question, page < 100 kB and widget < 30 kB
+// gzipped, first render < 1 s on slow 3G.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { startRedis, type RedisHandle } from "../src/queue/redis.ts";
+import { createDatabaseOn, startPostgres, type PostgresServer } from "../tests/helpers/postgres-server.ts";
+
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
+const QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 2);
+const RENDERS = Number(process.env.BENCH_RENDERS ?? 3);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// Citizens' questions, written for this benchmark (answers from the FAQ, a guide, and a follow-up).
+const ASKED = ["cách kích hoạt tài khoản định danh điện tử", "làm thẻ căn cước cho trẻ em cần gì", "đổi căn cước ở đâu", "quên mật khẩu vneid thì làm sao"];
+
+const work = mkdtempSync(path.join(tmpdir(), "troly06-bench-web-"));
+const cleanups: Array<() => Promise<void> | void> = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) * 1024;
+}
+
+/** The bytes the server sends for a path when the client accepts gzip (the body as it travels). */
+function wireBytes(url: string): Promise<{ bytes: number; encoding: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { "accept-encoding": "gzip" } }, (res) => {
+        let bytes = 0;
+        res.on("data", (chunk: Buffer) => (bytes += chunk.length));
+        res.on("end", () => resolve({ bytes, encoding: String(res.headers["content-encoding"] ?? "none") }));
+      })
+      .on("error", reject);
+  });
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
+
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: path.resolve(import.meta.dirname, ".."),
+    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+      }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
+    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (up) return { child, url };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("the app did not start within 2 minutes");
+}
+
+interface Session {
+  cookie: string;
+  csrf: string;
+  stream?: AbortController;
+}
+
+async function openSession(url: string): Promise<Session> {
+  const page = await fetch(`${url}/chat`);
+  const html = await page.text();
+  if (!page.ok) throw new Error(`GET /chat: ${page.status}`);
+  return { cookie: page.headers.get("set-cookie")!.split(";")[0]!, csrf: /name="csrf-token" content="([^"]+)"/.exec(html)![1]! };
+}
+
+async function say(url: string, s: Session, body: unknown): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${url}/chat/api/message`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie: s.cookie, "x-csrf-token": s.csrf, origin: url },
+    body: JSON.stringify(body),
+  });
+  const data = (await response.json()) as { entries?: Array<{ from: string; replies?: Array<{ text: string }> }> };
+  const took = performance.now() - started;
+  if (!response.ok || !data.entries?.some((e) => e.from === "bot" && e.replies?.[0]?.text)) throw new Error(`no answer (${response.status})`);
+  return took;
+}
+
+async function openStream(url: string, s: Session): Promise<void> {
+  s.stream = new AbortController();
+  const response = await fetch(`${url}/chat/api/events`, { headers: { cookie: s.cookie }, signal: s.stream.signal });
+  if (!response.ok) throw new Error(`event stream: ${response.status}`);
+  // Read (and drop) what comes, as a page would; the stream ends when aborted.
+  const reader = response.body!.getReader();
+  void (async () => {
+    try {
+      while (!(await reader.read()).done);
+    } catch {
+      // aborted
+    }
+  })();
+}
+
+async function firstRender(url: string): Promise<number[]> {
+  const results: number[] = [];
+  for (let i = 0; i < RENDERS; i++) {
+    const profile = mkdtempSync(path.join(work, "chromium-"));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      viewport: { width: 360, height: 740 },
+      isMobile: true,
+      hasTouch: true,
+      locale: "vi-VN",
+    });
+    try {
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+      // "Slow 3G": 400 kbit/s down and up, 400 ms added to every request's round trip.
+      await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 });
+      // A new origin each time (a fresh profile): the TCP connection is part of what a phone waits for.
+      await page.goto(`${url}/chat?unit=19123`, { waitUntil: "load", timeout: 60_000 });
+      const fcp = await page.evaluate(
+        `new Promise((resolve) => {
+          const find = () => performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint");
+          const seen = find();
+          if (seen) return resolve(seen.startTime);
+          new PerformanceObserver((list) => {
+            const e = list.getEntries().find((x) => x.name === "first-contentful-paint");
+            if (e) resolve(e.startTime);
+          }).observe({ type: "paint", buffered: true });
+        })`,
+      );
+      results.push(Number(fcp));
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:web — ${SESSIONS} concurrent web sessions × ${QUESTIONS} questions on one instance; first render on slow 3G (${RENDERS} runs)`);
+  let server: PostgresServer | undefined;
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    server = startPostgres(await freePort());
+    cleanups.push(() => server!.stop());
+    serverUrl = server.url;
+  }
+  const databaseUrl = await createDatabaseOn(serverUrl, "benchweb");
+  let redis: RedisHandle | undefined;
+  const redisUrl = process.env.REDIS_URL ?? (redis = await startRedis({ dataDir: path.join(work, "redis") })).url;
+  if (redis) cleanups.push(() => redis!.stop());
+
+  const app = await startServer({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    DATA_DIR: path.join(work, "data"),
+    LOG_LEVEL: "silent",
+    UNIT_LIST: "none",
+    // One client address for every session: the per-IP limit would stop the benchmark, not a town.
+    WEB_RATE_LIMIT_PER_IP_MINUTE: "1000000",
+    RATE_LIMIT_PER_MINUTE: "1000",
+    TELEGRAM_BOT_TOKEN: "",
+    ZALO_BOT_TOKEN: "",
+  });
+  const pid = app.child.pid!;
+  // Warm up (the first turns load the FAQ index and compile queries), then take the baseline.
+  const warm = await openSession(app.url);
+  for (const q of ASKED) await say(app.url, warm, { text: q });
+  await new Promise((r) => setTimeout(r, 500));
+  const rssBefore = rssOf(pid);
+
+  const started = performance.now();
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(app.url)));
+  const greetings = await Promise.all(sessions.map((s) => say(app.url, s, { start: {} })));
+  await Promise.all(sessions.map((s) => openStream(app.url, s)));
+  const times: number[] = [];
+  let failures = 0;
+  await Promise.all(
+    sessions.map(async (s, i) => {
+      for (let q = 0; q < QUESTIONS; q++) {
+        try {
+          times.push(await say(app.url, s, { text: ASKED[(i + q) % ASKED.length]! }));
+        } catch {
+          failures++;
+        }
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  const rssAfter = rssOf(pid);
+  for (const s of sessions) s.stream?.abort();
+
+  times.sort((a, b) => a - b);
+  greetings.sort((a, b) => a - b);
+  const page = await wireBytes(`${app.url}/chat`);
+  const html = await fetch(`${app.url}/chat`).then((r) => r.text());
+  const js = await wireBytes(`${app.url}${/src="([^"]+chat\.js[^"]*)"/.exec(html)![1]}`);
+  const widget = await wireBytes(`${app.url}/widget.js`);
+  const renders = await firstRender(app.url);
+  const fcp = [...renders].sort((a, b) => a - b)[Math.floor(renders.length / 2)]!;
+  const pageTotal = page.bytes + js.bytes;
+
+  const rows: Array<[string, string, string]> = [
+    ["questions answered", `${times.length} of ${SESSIONS * QUESTIONS} (${failures} failed) in ${wall.toFixed(1)} s`, ""],
+    ["greeting reply p50 / p99", `${ms(quantile(greetings, 0.5))} / ${ms(quantile(greetings, 0.99))}`, ""],
+    ["question reply p50", ms(quantile(times, 0.5)), ""],
+    ["question reply p99", ms(quantile(times, 0.99)), quantile(times, 0.99) < 1000 ? "< 1 s ✓" : "< 1 s ✗"],
+    ["question reply max", ms(times.at(-1) ?? NaN), ""],
+    ["server RSS before / with sessions", `${kb(rssBefore)} / ${kb(rssAfter)}`, ""],
+    ["memory per session (open stream)", kb((rssAfter - rssBefore) / SESSIONS), ""],
+    [`page (HTML with its style ${page.bytes} B ${page.encoding}, chat.js ${js.bytes} B ${js.encoding})`, kb(pageTotal), pageTotal < 100 * 1024 ? "< 100 kB ✓" : "< 100 kB ✗"],
+    [`widget.js (${widget.encoding})`, kb(widget.bytes), widget.bytes < 30 * 1024 ? "< 30 kB ✓" : "< 30 kB ✗"],
+    ["first contentful paint, slow 3G (median)", `${ms(fcp)} (runs: ${renders.map((r) => r.toFixed(0)).join(", ")})`, fcp < 1000 ? "< 1 s ✓" : "< 1 s ✗"],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`| ${"measure".padEnd(w0)} | ${"figure".padEnd(w1)} | target |`);
+  console.log(`|${"-".repeat(w0 + 2)}|${"-".repeat(w1 + 2)}|--------|`);
+  for (const [a, b, c] of rows) console.log(`| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c} |`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+}
