@@ -5,7 +5,7 @@ import { openDatabase, type Database } from "./db/client.ts";
 import { loadConversationLexicon } from "./core/conversation.ts";
 import { loadMessages } from "./core/messages.ts";
 import { Pipeline } from "./core/pipeline.ts";
-import { MemoryWindowCounter, RedisWindowCounter, messageLimiter, type RateLimiter, type WindowCounter } from "./core/rate-limit.ts";
+import { FallbackWindowCounter, MemoryWindowCounter, RedisWindowCounter, messageLimiter, type RateLimiter, type WindowCounter } from "./core/rate-limit.ts";
 import { Router } from "./core/router.ts";
 import type { Feature, FeatureHooks, FeatureRuntime } from "./core/feature.ts";
 import type { CoreServices } from "./core/types.ts";
@@ -125,7 +125,13 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       channels: channelMap,
       rates: Object.fromEntries(Object.entries(config.sendRates).map(([channel, perSecond]) => [channel, { perSecond }])),
     });
-    const core = createCore({ config, db, log, counter: new RedisWindowCounter(queues.redis), outbox, queues });
+    let warnedAt = 0;
+    const counter = new FallbackWindowCounter(new RedisWindowCounter(queues.redis), new MemoryWindowCounter(), (error) => {
+      if (Date.now() - warnedAt < 60_000) return; // one line a minute while Redis is away
+      warnedAt = Date.now();
+      log.warn({ err: error }, "Redis unavailable: rate limits counted in this process's memory");
+    });
+    const core = createCore({ config, db, log, counter, outbox, queues });
     const runtime: FeatureRuntime = { services: { ...core.services, outbox, queues }, channels: channelMap };
 
     const channels = await createChannels({ config, core, queues, log });

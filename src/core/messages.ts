@@ -22,7 +22,7 @@ const requiredKeys = [
   "taskNotFound", "taskAlreadyDone", "taskDoneAll", "taskDonePart", "taskCreateUsage", "taskBadDeadline",
   "taskUnitAmbiguous", "taskCreated", "taskDeadlineUsage", "taskDeadlineChanged", "remindList", "remindListEmpty",
   "remindNotFound", "remindCancelled", "remindWhat", "remindTooMany", "remindCreated", "remindCreatedRecurring",
-  "remindDefaultTime", "remindQuietNote",
+  "remindDefaultTime", "remindQuietNote", "remindNotScheduled",
   "broadcastUsage", "broadcastAskText", "broadcastTextTooLong", "broadcastHeader", "broadcastCitizenFooter", "broadcastPreview",
   "broadcastChannelOff", "broadcastNoRecipients", "broadcastAskUnit", "broadcastUnitChoose", "broadcastUnitNotFound",
   "broadcastAskPhoto", "broadcastPhotoInvalid", "broadcastAskTime", "broadcastTimeInvalid", "broadcastTimePast",

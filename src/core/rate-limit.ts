@@ -64,6 +64,36 @@ export class RedisWindowCounter implements WindowCounter {
   }
 }
 
+/**
+ * Redis first, this process's memory while Redis is away: the per-user limit stays on (counted per process
+ * until Redis is back) instead of failing open. `onFallback` hears each error, for sampled logging.
+ */
+export class FallbackWindowCounter implements WindowCounter {
+  constructor(
+    private readonly primary: WindowCounter,
+    private readonly fallback: WindowCounter = new MemoryWindowCounter(),
+    private readonly onFallback: (error: unknown) => void = () => undefined,
+  ) {}
+
+  async hit(key: string, windowMs: number) {
+    try {
+      return await this.primary.hit(key, windowMs);
+    } catch (error) {
+      this.onFallback(error);
+      return this.fallback.hit(key, windowMs);
+    }
+  }
+
+  async peek(key: string, windowMs: number) {
+    try {
+      return await this.primary.peek(key, windowMs);
+    } catch (error) {
+      this.onFallback(error);
+      return this.fallback.peek(key, windowMs);
+    }
+  }
+}
+
 /** A limit of `limit` hits per `windowMs` on top of a counter. */
 export class Limiter {
   constructor(

@@ -208,19 +208,24 @@ export interface TicketActor {
 
 export type TicketResult = { ok: true } | { ok: false; reason: "not_found" | "refused" | "unavailable" | "not_open" };
 
-/** The ticket and the actor's right to answer it. */
+/**
+ * The ticket, when the actor may answer it. Ticket numbers are sequential, so the answers must not tell
+ * which exist: someone who answers no questions anywhere (a citizen) is refused whatever the number, and an
+ * officer hears "not found" alike for a missing ticket and for another unit's.
+ */
 async function ticketFor(s: TicketServices, actor: TicketActor, ticketId: number) {
+  if (!(await authorize(s.prisma, actor, "handoff.answer")).allowed) return { ticket: null, reason: "refused" as const };
   const ticket = await s.prisma.handoffTicket.findUnique({ where: { id: ticketId }, include: { unit: true, citizen: true } });
-  if (!ticket) return { ticket: null, allowed: false };
-  const { allowed } = await authorize(s.prisma, actor, "handoff.answer", ticket.unitCode);
-  return { ticket, allowed };
+  if (!ticket || !(await authorize(s.prisma, actor, "handoff.answer", ticket.unitCode)).allowed) {
+    return { ticket: null, reason: "not_found" as const };
+  }
+  return { ticket, reason: null };
 }
 
 /** Sends an officer's answer to the citizen's own channel (through the outbox) and marks the ticket answered. */
 export async function answerTicket(s: TicketServices, actor: TicketActor, ticketId: number, answer: string): Promise<TicketResult> {
-  const { ticket, allowed } = await ticketFor(s, actor, ticketId);
-  if (!ticket) return { ok: false, reason: "not_found" };
-  if (!allowed) return { ok: false, reason: "refused" };
+  const { ticket, reason } = await ticketFor(s, actor, ticketId);
+  if (!ticket) return { ok: false, reason };
   if (!s.outbox) return { ok: false, reason: "unavailable" };
   const citizen = await s.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
   const reply = await s.prisma.handoffMessage.create({
@@ -246,9 +251,8 @@ export async function answerTicket(s: TicketServices, actor: TicketActor, ticket
 
 /** Closes a ticket and tells the citizen. */
 export async function closeTicket(s: TicketServices, actor: TicketActor, ticketId: number): Promise<TicketResult> {
-  const { ticket, allowed } = await ticketFor(s, actor, ticketId);
-  if (!ticket) return { ok: false, reason: "not_found" };
-  if (!allowed) return { ok: false, reason: "refused" };
+  const { ticket, reason } = await ticketFor(s, actor, ticketId);
+  if (!ticket) return { ok: false, reason };
   await s.prisma.handoffTicket.update({ where: { id: ticketId }, data: { status: "CLOSED", closedAt: new Date() } });
   await audit(s.prisma, { actorPersonId: actor.personId, actorLabel: actor.label, action: "handoff.close", unitCode: ticket.unitCode, detail: { ticketId } });
   const citizen = await s.prisma.channelIdentity.findUniqueOrThrow({ where: { id: ticket.citizenIdentityId } });
@@ -271,9 +275,11 @@ export async function closeTicket(s: TicketServices, actor: TicketActor, ticketI
  */
 export async function escalateTicket(s: TicketServices & { outbox: Outbox }, ticketId: number, by?: TicketActor): Promise<TicketResult> {
   const { prisma, registry, outbox, messages: m } = s;
+  if (by && !(await authorize(prisma, by, "handoff.answer")).allowed) return { ok: false, reason: "refused" };
   const ticket = await prisma.handoffTicket.findUnique({ where: { id: ticketId }, include: { unit: true } });
   if (!ticket) return { ok: false, reason: "not_found" };
-  if (by && !(await authorize(prisma, by, "handoff.answer", ticket.unitCode)).allowed) return { ok: false, reason: "refused" };
+  // Like ticketFor: another unit's ticket is "not found" to an officer.
+  if (by && !(await authorize(prisma, by, "handoff.answer", ticket.unitCode)).allowed) return { ok: false, reason: "not_found" };
   if (ticket.status !== "OPEN") return { ok: false, reason: "not_open" };
   const team = (await groupTeamsFor(prisma, [ticket.unit])).get(ticket.unitCode);
   const teamRecipients = team?.leads.length ? await recipientsOfPeople(prisma, registry, team.leads) : [];

@@ -58,11 +58,20 @@ describe("human handoff", () => {
     expect((await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe("ANSWERED");
   });
 
-  it("refuses answers and closing from an officer of another commune, and from citizens", async () => {
+  it("refuses answers and closing from an officer of another commune and from citizens, without telling which tickets exist", async () => {
     const ticket = await bot.db.prisma.handoffTicket.findFirstOrThrow({ orderBy: { id: "desc" } });
-    expect((await bot.send({ channel: "telegram", userId: "tg-other", text: `/traloi ${ticket.id} xin chào` })).replies[0]!.text).toMatch(/không có quyền/);
-    expect((await bot.send({ channel: "telegram", userId: "tg-other", text: `/dong ${ticket.id}` })).replies[0]!.text).toMatch(/không có quyền/);
-    expect((await citizen(`/traloi ${ticket.id} tu tra loi`)).replies[0]!.text).toMatch(/không có quyền/);
+    const missing = ticket.id + 1000;
+    const other = async (text: string) => (await bot.send({ channel: "telegram", userId: "tg-other", text })).replies[0]!.text;
+    // Another commune's officer: the existing ticket answers exactly like a missing one.
+    expect(await other(`/traloi ${ticket.id} xin chào`)).toBe(await other(`/traloi ${missing} xin chào`).then((t) => t.replace(String(missing), String(ticket.id))));
+    expect(await other(`/traloi ${ticket.id} xin chào`)).toMatch(/Không tìm thấy câu hỏi số/);
+    expect(await other(`/dong ${ticket.id}`)).toMatch(/Không tìm thấy câu hỏi số/);
+    // A citizen is refused whatever the number.
+    const byCitizen = (await citizen(`/traloi ${ticket.id} tu tra loi`)).replies[0]!.text;
+    expect(byCitizen).toMatch(/không có quyền/);
+    expect((await citizen(`/traloi ${missing} tu tra loi`)).replies[0]!.text).toBe(byCitizen);
+    expect((await citizen(`/dong ${missing}`)).replies[0]!.text).toBe((await citizen(`/dong ${ticket.id}`)).replies[0]!.text);
+    expect((await bot.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: ticket.id } })).status).not.toBe("CLOSED");
     // The province working group may answer.
     expect((await bot.send({ channel: "telegram", userId: "tg-province", text: `/traloi ${ticket.id} Tỉnh bổ sung: mang theo giấy hẹn nếu có` })).replies[0]!.text).toMatch(/Đã chuyển/);
   });

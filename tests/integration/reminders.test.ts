@@ -1,6 +1,6 @@
 // Reminders end to end: real Redis (its own database index), BullMQ, the real Outbox and an in-process
 // FakeChannel; chat commands through the pipeline; short delays.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createCore, type Core } from "../../src/app.ts";
 import { loadMessages } from "../../src/core/messages.ts";
 import type { Database } from "../../src/db/client.ts";
@@ -133,6 +133,28 @@ describe("reminders end to end", () => {
     // Citizens have no personal reminders.
     expect(await say("citizen1", "/nhac sau 5 phút gọi")).toMatch(/không có quyền/);
     await say("offA", `/nhac huy ${monthlyId}`);
+  });
+
+  it("/nhac stores the reminder text with numbers hidden", async () => {
+    const reply = await say("offA", "/nhac sau 30 phút gọi 0912 345 678 hỏi hồ sơ CCCD 001203004567");
+    const id = Number(/#(\d+)/.exec(reply)![1]);
+    const row = await db.prisma.reminder.findUniqueOrThrow({ where: { id } });
+    expect(row.text).toContain("gọi");
+    expect(row.text.replace(/\D/g, "")).not.toMatch(/912345678|001203004567/);
+    expect(reply.replace(/\D/g, "")).not.toContain("912345678");
+    await say("offA", `/nhac huy ${id}`);
+  });
+
+  it("/nhac that cannot schedule (Redis away) says so and leaves no reminder to send", async () => {
+    const before = await db.prisma.reminder.count({ where: { personId: people.offA!, status: "SCHEDULED" } });
+    const once = vi.spyOn(Reminders.prototype, "schedule").mockRejectedValueOnce(new Error("Connection is closed."));
+    const reply = await say("offA", "/nhac sau 10 phút nộp báo cáo");
+    once.mockRestore();
+    expect(reply).toMatch(/Chưa đặt được lời nhắc/);
+    expect(await db.prisma.reminder.count({ where: { personId: people.offA!, status: "SCHEDULED" } })).toBe(before);
+    const last = await db.prisma.reminder.findFirstOrThrow({ where: { personId: people.offA! }, orderBy: { id: "desc" } });
+    expect(last.status).toBe("CANCELLED");
+    expect(await reminders.queue.getJob(last.jobKey)).toBeUndefined();
   });
 
   it("a recurring reminder's occurrences are delivered once each", async () => {

@@ -10,6 +10,7 @@ import type { TurnContext } from "../../core/types.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import { authorize } from "../../security/policy.ts";
 import { refusal } from "../../core/helpers.ts";
+import { redactPII } from "../../privacy/redact.ts";
 import { remindersFor } from "./runtime.ts";
 import { cronToRule, describeRule, formatDateTime, inQuietHours, ruleToCron } from "./schedule.ts";
 import { parseReminder } from "./time-parser.ts";
@@ -75,7 +76,10 @@ export function registerReminderCommands(router: Registrar): void {
       if (!parsed.what) return [{ text: m.remindWhat! }];
       if ((await activePersonal(ctx)).length >= MAX_ACTIVE) return [{ text: fill(m.remindTooMany!, { max: MAX_ACTIVE }) }];
 
-      const text = fill(m.reminderPersonal!, { text: parsed.what.slice(0, 500) });
+      // Stored redacted: a reminder to oneself does not need the ID or phone number it mentions, and the
+      // reminders table keeps rows for months (README "Security and privacy").
+      const what = redactPII(parsed.what.slice(0, 500));
+      const text = fill(m.reminderPersonal!, { text: what });
       const recurrence = parsed.kind === "recurring" ? ruleToCron(parsed.rule).join(";") : null;
       const dueAt = parsed.kind === "recurring" ? parsed.first : parsed.at;
       const row = await prisma.$transaction(async (tx) => {
@@ -85,8 +89,18 @@ export function registerReminderCommands(router: Registrar): void {
         return tx.reminder.update({ where: { id: created.id }, data: { jobKey: `rem-${created.id}` } });
       });
       if (reminders) {
-        if (row.recurrence) await reminders.upsertRecurring(row);
-        else await reminders.schedule([row]);
+        try {
+          if (row.recurrence) await reminders.upsertRecurring(row);
+          else await reminders.schedule([row]);
+        } catch (error) {
+          // Redis away: the row must not stay SCHEDULED (a later planner run or restart would send what the
+          // officer was told had failed). A half-made job finds the row cancelled and stops.
+          ctx.log.warn({ err: error, reminderId: row.id }, "personal reminder not scheduled; cancelled");
+          await prisma.reminder.update({ where: { id: row.id }, data: { status: "CANCELLED", lastError: "không xếp được lịch" } });
+          if (row.recurrence) await reminders.removeRecurring(row.jobKey).catch(() => undefined);
+          else await reminders.removeJob(row.jobKey).catch(() => undefined);
+          return [{ text: m.remindNotScheduled! }];
+        }
       }
       const quietNote = inQuietHours(dueAt, tz, { start: config.QUIET_HOURS_START, end: config.QUIET_HOURS_END })
         ? `\n${fill(m.remindQuietNote!, { start: config.QUIET_HOURS_START, end: config.QUIET_HOURS_END })}`
@@ -96,8 +110,8 @@ export function registerReminderCommands(router: Registrar): void {
         {
           text:
             (parsed.kind === "recurring"
-              ? fill(m.remindCreatedRecurring!, { id: row.id, when: parsed.description, first: formatDateTime(parsed.first, tz), what: parsed.what })
-              : fill(m.remindCreated!, { id: row.id, when: parsed.description, what: parsed.what })) +
+              ? fill(m.remindCreatedRecurring!, { id: row.id, when: parsed.description, first: formatDateTime(parsed.first, tz), what })
+              : fill(m.remindCreated!, { id: row.id, when: parsed.description, what })) +
             defaultNote +
             quietNote,
         },
