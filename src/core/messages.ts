@@ -30,6 +30,7 @@ const requiredKeys = [
   "broadcastDraftCancelled", "broadcastNoDraft", "broadcastUnavailable", "broadcastConfirmStop", "broadcastCancelled",
   "broadcastCannotCancel", "broadcastNotFound", "broadcastStatus", "broadcastTimingScheduled", "broadcastTimingRunning",
   "broadcastTimingFinished", "broadcastSummary", "broadcastList", "broadcastListEmpty",
+  "addressNow", "addressCurrent", "addressChoose", "addressNotFound", "districtGone", "districtGoneNoCommunes", "unitSplitChoose",
 ] as const;
 
 const messagesSchema = z

@@ -21,7 +21,7 @@ import { audit } from "../security/audit.ts";
 import { authorize } from "../security/policy.ts";
 import { actorLabel, refusal } from "../core/helpers.ts";
 import { groupTeamsFor } from "./unit-groups.ts";
-import { findUnits } from "./units.ts";
+import { findFormerDistricts, findUnits, formerDistrictText, successionNote, withNote } from "./units.ts";
 
 export const HANDOFF_QUEUE = "handoff";
 /** Button payload that starts a handoff; the FAQ and fallback offer it as "Hỏi cán bộ". */
@@ -377,9 +377,16 @@ export function registerHandoff(router: Registrar): void {
       const m = ctx.services.messages;
       if (draft.step === "unit") {
         const units = (await findUnits(ctx.services.prisma, ctx.text)).filter((u) => u.level === "COMMUNE" || u.level === "VILLAGE");
-        if (units.length === 1) return askQuestion(ctx, units[0]!.code, units[0]!.name);
+        const note = await successionNote(ctx.services.prisma, units);
+        if (units.length === 1) return withNote(note, await askQuestion(ctx, units[0]!.code, units[0]!.name));
         if (units.length > 1) {
-          return [{ text: m.handoffUnitChoices, buttons: [...units.slice(0, 6).map((u) => [{ label: u.name, payload: `handoff:unit:${u.code}` }]), [cancelButton]] }];
+          return withNote(note, [{ text: m.handoffUnitChoices, buttons: [...units.slice(0, 6).map((u) => [{ label: u.name, payload: `handoff:unit:${u.code}` }]), [cancelButton]] }]);
+        }
+        // "huyện Lệ Thủy": districts are gone; list the communes that took its communes.
+        const [district] = await findFormerDistricts(ctx.services.prisma, ctx.text);
+        if (district?.communes.length) {
+          const text = await formerDistrictText(ctx.services.prisma, m.districtGone, district);
+          return [{ text, buttons: [...district.communes.slice(0, 6).map((u) => [{ label: u.name, payload: `handoff:unit:${u.code}` }]), [cancelButton]] }];
         }
         return [{ text: fill(m.handoffUnitUnknown, { query: ctx.text }), buttons: [[cancelButton]] }];
       }

@@ -3,6 +3,7 @@
 import type { Feature } from "../core/feature.ts";
 import { consoleFeature } from "../console/command.ts";
 import { accessFeature } from "./access/index.ts";
+import { addressFeature } from "./address.ts";
 import { basicFeature } from "./basic.ts";
 import { broadcastFeature } from "./broadcast/index.ts";
 import { faqFeature } from "./faq/index.ts";
@@ -36,5 +37,7 @@ export function appFeatures(options: FeatureOptions = {}): Feature[] {
     maintenanceFeature,
     // /web: a sign-in link to the staff console (its pages: console/routes.ts, mounted by app.ts).
     consoleFeature,
+    // After every dialogue waiting for input (handoff, broadcast drafts): "xã X giờ là xã nào".
+    addressFeature,
   ];
 }

@@ -10,7 +10,7 @@ import type { Button, Reply, TurnContext } from "../core/types.ts";
 import type { SubscriptionSource } from "../generated/prisma/enums.ts";
 import type { Feature, StartArgumentHandler } from "../core/feature.ts";
 import { foldDiacritics } from "../core/text.ts";
-import { findUnits, foldUnitName, successionNote, type UnitSummary } from "./units.ts";
+import { findFormerDistricts, findUnits, foldUnitName, formerDistrictText, successionNote, type UnitSummary } from "./units.ts";
 
 /** `/start u_<CODE>`: the deep-link argument printed in a unit's Telegram QR code. */
 export const START_ARGUMENT_PREFIX = "u_";
@@ -120,6 +120,9 @@ async function subscribeByQuery(ctx: TurnContext, args: string): Promise<Reply[]
   // A citizen means their commune: prefer communes when the name also matches a district or village.
   const communes = units.filter((u) => u.level === "COMMUNE");
   if (communes.length) units = communes;
+  // "huyện Lệ Thủy" (a district word typed) names an old district, even where a commune has its name now.
+  const district = await districtNote(ctx, query);
+  if (district) return district;
   const within = foldUnitName(withinParts.join(" "));
   const ancestors = await ancestorNames(ctx, units);
   // "Tân Lập, Quảng Trị" names today's province; "Sen Thủy, Lệ Thủy" an old commune's former district.
@@ -137,6 +140,17 @@ async function subscribeByQuery(ctx: TurnContext, args: string): Promise<Reply[]
   const note = await successionNote(ctx.services.prisma, units);
   const ask = say(ctx, "subscribeChoose", { query: args.trim() });
   return [{ text: note ? `${note}\n${ask}` : ask, buttons }];
+}
+
+/** "/dangky huyện Lệ Thủy": districts are gone; say so and offer the communes that took its communes. */
+async function districtNote(ctx: TurnContext, query: string): Promise<Reply[] | null> {
+  const [district, ...others] = await findFormerDistricts(ctx.services.prisma, query);
+  if (!district) return null;
+  const m = ctx.services.messages;
+  if (others.length || !district.communes.length) return [{ text: m.districtGoneNoCommunes }];
+  const text = await formerDistrictText(ctx.services.prisma, m.districtGone, district);
+  const buttons: Button[][] = district.communes.slice(0, MAX_CHOICES).map((u) => [{ label: unitLabel(u), payload: `${SUBSCRIBE_PAYLOAD}:${u.code}` }]);
+  return [{ text, buttons }];
 }
 
 /** The code in "DK 19123", "đk u_19123", "Đăng ký 19123" — or null when the text is something else. */

@@ -502,3 +502,107 @@ export async function linkSuccessorsByOldPlace(prisma: PrismaClient): Promise<nu
   }
   return added;
 }
+
+const districtWords = /^(huyen|quan|thi xa|thanh pho|tp|tx)\s+/;
+
+export interface FormerDistrict {
+  /** "Huyện Lệ Thủy" */
+  name: string;
+  /** "Quảng Bình": the old province, without "Tỉnh". */
+  province: string;
+  /** The communes in force that took its communes (each once), by path. */
+  communes: UnitSummary[];
+}
+
+/**
+ * An old district named by the query ("huyện Lệ Thủy", "huyen le thuy quang binh"), when a district word
+ * was typed: from the old communes of the official list (their former district) and from historical
+ * district units (demo, imports). Empty when the query names no old district, or when it also names a
+ * unit in force at that level (e.g. a city that is a province today).
+ */
+export async function findFormerDistricts(prisma: PrismaClient, query: string): Promise<FormerDistrict[]> {
+  const folded = foldUnitName(query);
+  if (!districtWords.test(folded)) return [];
+  const bare = folded.replace(districtWords, "");
+  if (!bare) return [];
+  const current = await prisma.adminUnit.count({ where: { validTo: null, level: { in: ["PROVINCE", "DISTRICT"] }, nameFolded: { in: [folded, bare] } } });
+  if (current) return [];
+  // "le thuy quang binh": the district's name, optionally followed by its province's.
+  const matches = (district: string, province: string) => {
+    const d = foldUnitName(district).replace(districtWords, "");
+    const p = foldUnitName(province).replace(/^(tinh|thanh pho)\s+/, "");
+    return bare === d || bare === `${d} ${p}` || bare === `${d} tinh ${p}`;
+  };
+  const contexts = (
+    await prisma.$queryRawUnsafe<Array<{ former_context: string }>>(
+      `SELECT DISTINCT former_context FROM admin_unit WHERE former_context IS NOT NULL AND valid_to IS NOT NULL`,
+    )
+  )
+    .map((r) => r.former_context)
+    .filter((c) => {
+      const [district = "", province = ""] = c.split(/\s*,\s*/);
+      return districtWords.test(foldUnitName(district)) && matches(district, province);
+    });
+  const oldDistricts = (
+    await prisma.adminUnit.findMany({
+      where: { level: "DISTRICT", validTo: { not: null }, nameFolded: { contains: bare.split(" ")[0] } },
+      select: { code: true, name: true, path: true, parent: { select: { name: true } } },
+    })
+  ).filter((d) => matches(d.name, d.parent?.name ?? ""));
+  const found = new Map<string, { name: string; province: string; predecessors: string[] }>();
+  for (const c of contexts) {
+    const [district = "", province = ""] = c.split(/\s*,\s*/);
+    const key = `${foldUnitName(district)}|${foldUnitName(province)}`;
+    const codes = (await prisma.adminUnit.findMany({ where: { formerContext: c, validTo: { not: null } }, select: { code: true } })).map((u) => u.code);
+    const entry = found.get(key) ?? { name: district, province: province.replace(/^Tỉnh\s+/, ""), predecessors: [] };
+    entry.predecessors.push(...codes);
+    found.set(key, entry);
+  }
+  for (const d of oldDistricts) {
+    const province = d.parent?.name ?? "";
+    const key = `${foldUnitName(d.name)}|${foldUnitName(province)}`;
+    const codes = (await prisma.adminUnit.findMany({ where: { path: { startsWith: d.path }, level: "COMMUNE" }, select: { code: true } })).map((u) => u.code);
+    const entry = found.get(key) ?? { name: d.name, province: province.replace(/^Tỉnh\s+/, ""), predecessors: [] };
+    entry.predecessors.push(...codes);
+    found.set(key, entry);
+  }
+  const out: FormerDistrict[] = [];
+  for (const entry of found.values()) {
+    const links = await prisma.unitSuccession.findMany({
+      where: { predecessorCode: { in: entry.predecessors } },
+      select: { successor: { select } },
+      distinct: ["successorCode"],
+    });
+    const communes = links.map((l) => strip(l.successor as UnitHit)).filter((u) => !u.validTo && u.level === "COMMUNE");
+    communes.sort((a, b) => a.name.localeCompare(b.name, "vi"));
+    out.push({ name: entry.name, province: entry.province, communes });
+  }
+  return out;
+}
+
+/** Where a unit in force is: "tỉnh Quảng Trị" (its province, in a sentence). */
+export async function currentPlaceOf(prisma: PrismaClient, units: UnitSummary[]): Promise<Map<string, string>> {
+  return placesOf(prisma, units, true);
+}
+
+/** The replies, with a note ("… nay là …") put before the first one's text. */
+export function withNote<T extends { text: string }>(note: string | undefined, replies: T[]): T[] {
+  if (!note || !replies.length) return replies;
+  return [{ ...replies[0]!, text: `${note}\n${replies[0]!.text}` }, ...replies.slice(1)];
+}
+
+/**
+ * Fills the "districts are gone" phrase (content/messages.yaml districtGone) for one old district:
+ * {district}, {province} (old), {provinces} (today's, of the communes that took its communes), {count},
+ * {communes}.
+ */
+export async function formerDistrictText(prisma: PrismaClient, template: string, d: FormerDistrict): Promise<string> {
+  const places = await placesOf(prisma, d.communes, true);
+  const provinces = [...new Set(d.communes.map((c) => (places.get(c.code) ?? "").split(", ").at(-1) ?? ""))].filter(Boolean);
+  return template
+    .replaceAll("{district}", d.name)
+    .replaceAll("{province}", d.province)
+    .replaceAll("{provinces}", provinces.join(", "))
+    .replaceAll("{count}", String(d.communes.length))
+    .replaceAll("{communes}", d.communes.map((c) => c.name).join(", "));
+}

@@ -105,6 +105,18 @@ describe("human handoff", () => {
     expect(lastTo("telegram", "tg-province")?.replies[0]?.text ?? "").not.toContain("chưa được trả lời");
   });
 
+  it("an old commune named as the citizen's commune is noted, and the question goes to its successor", async () => {
+    const p = bot.db.prisma;
+    await p.adminUnit.create({
+      data: { code: "19312-20250630", officialCode: "19312", name: "Xã Sen Thủy", nameFolded: "xa sen thuy", level: "COMMUNE", path: "/19312-20250630/", validTo: new Date("2025-06-30T00:00:00Z"), formerContext: "Huyện Lệ Thủy, Tỉnh Quảng Bình" },
+    });
+    await p.unitSuccession.create({ data: { predecessorCode: "19312-20250630", successorCode: "19288", kind: "WHOLE", effectiveDate: new Date("2025-07-01T00:00:00Z"), legalBasis: "test", source: "test" } });
+    expect((await citizen(undefined, "handoff:start", "zl-old")).replies[0]!.text).toMatch(/xã, phường nào/);
+    const reply = (await citizen("xa sen thuy", undefined, "zl-old")).replies[0]!.text;
+    expect(reply).toMatch(/^Xã Sen Thủy \(huyện Lệ Thủy, Quảng Bình\) nay là Xã Sen Ngư, tỉnh Quảng Trị\.\n/);
+    expect(reply).toMatch(/gõ câu hỏi để gửi cán bộ Xã Sen Ngư/);
+  });
+
   it("says clearly when nobody can receive questions for a commune", async () => {
     await bot.db.prisma.roleAssignment.updateMany({ data: { revokedAt: new Date() } });
     await bot.db.prisma.officerGroup.deleteMany();

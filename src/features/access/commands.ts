@@ -6,7 +6,7 @@ import type { Reply, RoleName, TurnContext } from "../../core/types.ts";
 import { authorize, mayInvite } from "../../security/policy.ts";
 import { recentAudit } from "../../security/audit.ts";
 import { foldDiacritics } from "../../core/text.ts";
-import { findUnits } from "../units.ts";
+import { findUnits, successionNote, withNote } from "../units.ts";
 import {
   createInvite,
   createLinkCode,
@@ -34,8 +34,12 @@ export function registerAccessCommands(router: Registrar): void {
       const [roleWord, ...unitWords] = args.split(/\s+/).filter(Boolean);
       const role = roleWord ? roleWords[foldDiacritics(roleWord)] : undefined;
       if (!role || unitWords.length === 0) return [{ text: m.inviteUsage }];
-      const [unit] = await findUnits(prisma, unitWords.join(" "));
+      const found = await findUnits(prisma, unitWords.join(" "));
+      const [unit] = found;
       if (!unit) return [{ text: fill(m.unitNotFound, { query: unitWords.join(" ") }) }];
+      // An old name: say what it is now; a split one must be named again by its new name.
+      const note = await successionNote(prisma, found);
+      if (unit.formerly && unit.formerly.successorCount > 1) return [{ text: `${note}\n${m.unitSplitChoose}` }];
       const { via } = await authorize(prisma, ctx.actor, "invite.create", unit.code);
       if (!via) return refusal(ctx);
       if (!mayInvite(via.role, role)) return [{ text: m.inviteRoleTooHigh }];
@@ -45,7 +49,7 @@ export function registerAccessCommands(router: Registrar): void {
         by: { personId: ctx.actor.personId, label: actorLabel(ctx) },
       });
       ctx.doNotLog = true; // the code must not sit in the conversation log
-      return [
+      return withNote(unit.formerly ? note : undefined, [
         {
           text: fill(m.inviteCreated, {
             role: roleLabels[role],
@@ -54,7 +58,7 @@ export function registerAccessCommands(router: Registrar): void {
             expires: formatVietnamTime(invite.expiresAt, ctx.services.config.TZ),
           }),
         },
-      ];
+      ]);
     },
   });
 

@@ -12,7 +12,7 @@ import { foldDiacritics } from "../../core/text.ts";
 import type { Button, DialogueState, Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
 import { actorLabel, formatVietnamTime, refusal } from "../../core/helpers.ts";
-import { findUnits } from "../units.ts";
+import { findUnits, successionNote, withNote } from "../units.ts";
 import type { Audience, SendChannel } from "./audience.ts";
 import { formatCount, formatDuration, MAX_SCHEDULE_DAYS, parseScheduleTime } from "./schedule.ts";
 import {
@@ -191,14 +191,15 @@ async function chooseUnit(ctx: TurnContext, draft: Draft, query: string): Promis
   const found = await findUnits(ctx.services.prisma, query);
   const allowed = [];
   for (const unit of found) if (await mayBroadcastTo(ctx, unit.code)) allowed.push(unit);
-  if (allowed.length === 1) return showPreview(ctx, { ...draft, unitCode: allowed[0]!.code });
+  const note = await successionNote(ctx.services.prisma, allowed);
+  if (allowed.length === 1) return withNote(note, await showPreview(ctx, { ...draft, unitCode: allowed[0]!.code }));
   if (allowed.length > 1) {
-    return [
+    return withNote(note, [
       {
         text: fill(m.broadcastUnitChoose, { query }),
         buttons: [...allowed.slice(0, 8).map((u) => [{ label: `${u.name} (${u.code})`, payload: `${BROADCAST_PAYLOAD}:un:${draft.id}:${u.code}` }]), [cancelDraftButton(draft)]],
       },
-    ];
+    ]);
   }
   return [{ text: fill(m.broadcastUnitNotFound, { query: query.slice(0, 60) }), buttons: [[cancelDraftButton(draft)]] }];
 }

@@ -6,7 +6,7 @@ import { foldDiacritics } from "../../core/text.ts";
 import type { Button, Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
 import { refusal } from "../../core/helpers.ts";
-import { findUnits } from "../units.ts";
+import { findUnits, successionNote, withNote } from "../units.ts";
 import { ensureCatalog, findIndicators, label, loadCatalog, type IndicatorDef } from "./catalog.ts";
 import { unitsByCode, type UnitRow } from "./query.ts";
 import { chartView, childrenView, dvcView, summaryView, type ViewContext } from "./views.ts";
@@ -33,7 +33,8 @@ async function unitByCode(ctx: TurnContext, code: string): Promise<UnitRow | und
   return (await unitsByCode(ctx.services.prisma, [code])).get(code);
 }
 
-type UnitLookup = { kind: "none" } | { kind: "refused" } | { kind: "one"; unit: UnitRow } | { kind: "many"; units: UnitRow[] };
+/** `note`: what an old name is called now ("Xã Sen Thủy (…) nay là Xã Sen Ngư, tỉnh Quảng Trị."). */
+type UnitLookup = { kind: "none" } | { kind: "refused" } | { kind: "one"; unit: UnitRow; note?: string } | { kind: "many"; units: UnitRow[]; note?: string };
 
 /** A unit by code or forgiving name, among those the actor may view. */
 async function lookUpUnit(ctx: TurnContext, query: string): Promise<UnitLookup> {
@@ -46,7 +47,8 @@ async function lookUpUnit(ctx: TurnContext, query: string): Promise<UnitLookup> 
     if (await mayView(ctx, u.code)) allowed.push({ code: u.code, name: u.name, level: u.level, path: u.path, parent_code: u.parentCode });
   }
   if (allowed.length === 0) return { kind: "refused" };
-  return allowed.length === 1 ? { kind: "one", unit: allowed[0]! } : { kind: "many", units: allowed };
+  const note = await successionNote(ctx.services.prisma, found.filter((u) => allowed.some((a) => a.code === u.code)));
+  return allowed.length === 1 ? { kind: "one", unit: allowed[0]!, note } : { kind: "many", units: allowed, note };
 }
 
 function chooseUnit(ctx: TurnContext, query: string, units: UnitRow[], action: (u: UnitRow) => string[]): Reply[] {
@@ -119,8 +121,8 @@ async function tiendo(ctx: TurnContext, args: string): Promise<Reply[]> {
     const found = await lookUpUnit(ctx, rest);
     if (found.kind === "none") return [{ text: fill(m.unitNotFound, { query: rest }) }];
     if (found.kind === "refused") return refusal(ctx);
-    if (found.kind === "many") return chooseUnit(ctx, rest, found.units, (u) => ["d", u.code]);
-    return dvcView(v, found.unit);
+    if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, rest, found.units, (u) => ["d", u.code]));
+    return withNote(found.note, await dvcView(v, found.unit));
   }
 
   const chartWord = CHART_WORDS.find((w) => folded === w || folded.startsWith(`${w} `));
@@ -137,8 +139,8 @@ async function tiendo(ctx: TurnContext, args: string): Promise<Reply[]> {
 
   const found = await lookUpUnit(ctx, text);
   if (found.kind === "refused") return refusal(ctx);
-  if (found.kind === "one") return summaryView(v, found.unit);
-  if (found.kind === "many") return chooseUnit(ctx, text, found.units, (u) => ["u", u.code]);
+  if (found.kind === "one") return withNote(found.note, await summaryView(v, found.unit));
+  if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, text, found.units, (u) => ["u", u.code]));
   return indicatorCommand(ctx, text, "i", own);
 }
 

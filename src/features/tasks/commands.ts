@@ -10,7 +10,7 @@ import type { Reply, TurnContext } from "../../core/types.ts";
 import { authorize, unitPaths } from "../../security/policy.ts";
 import { actorLabel, refusal } from "../../core/helpers.ts";
 import type { CoreServices } from "../../core/types.ts";
-import { findUnits } from "../units.ts";
+import { findUnits, successionNote, withNote } from "../units.ts";
 import { parseDeadline, type Deadline } from "./deadline.ts";
 import { changeDeadline, completeUnits, createTask, deadlineLabel, dueNote, openTasksUnder, type TaskContext, type TaskReminders } from "./service.ts";
 
@@ -114,8 +114,11 @@ export function registerTaskCommands(router: Registrar, deps: TaskCommandDeps): 
       const deadline = parseDeadline(deadlineText);
       if ("error" in deadline) return [{ text: fill(m.taskBadDeadline!, { error: deadline.error }) }];
       const unitCodes: string[] = [];
+      const notes: string[] = [];
       for (const part of unitText.split(/\s*,\s*/).filter(Boolean)) {
         const found = await findUnits(prisma, part);
+        const note = await successionNote(prisma, found);
+        if (note) notes.push(note);
         if (found.length === 0) return [{ text: fill(m.unitNotFound, { query: part }) }];
         if (found.length > 1) {
           return [{ text: fill(m.taskUnitAmbiguous!, { query: part, units: found.map((u) => `${u.name} (${u.code})`).join(", ") }) }];
@@ -126,7 +129,7 @@ export function registerTaskCommands(router: Registrar, deps: TaskCommandDeps): 
       if (allowed.length !== unitCodes.length) return refusal(ctx);
       const task = await createTask(taskContext(ctx), { title: title.slice(0, 1000), document: document?.slice(0, 500) || null, deadline, unitCodes }, actorOf(ctx), { notify: true });
       const names = (await prisma.adminUnit.findMany({ where: { code: { in: unitCodes } }, select: { name: true } })).map((u) => u.name);
-      return [{ text: fill(m.taskCreated!, { id: task.id, title: task.title, deadline: deadlineLabel(task), units: names.join(", ") }) }];
+      return withNote(notes.join("\n") || undefined, [{ text: fill(m.taskCreated!, { id: task.id, title: task.title, deadline: deadlineLabel(task), units: names.join(", ") }) }]);
     },
   });
 
