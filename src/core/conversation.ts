@@ -6,6 +6,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 import { contentDir } from "./messages.ts";
+import { sessionSlot } from "./session.ts";
 import { foldDiacritics } from "./text.ts";
 import type { Button, DialogueState, Reply } from "./types.ts";
 
@@ -230,17 +231,24 @@ export function repliesSpeakingTo(replies: Reply[], form: string | null | undefi
 }
 
 /** The buttons of the last reply, kept so that "2" or "tiếp" typed on any channel chooses one. */
-export interface OfferedChoices {
-  buttons: { label: string; payload: string }[];
-  /** Epoch ms. */
-  at: number;
-}
+export const offeredSlot = sessionSlot(
+  "offered",
+  z.object({
+    buttons: z.array(z.object({ label: z.string(), payload: z.string() })),
+    /** Epoch ms. */
+    at: z.number(),
+  }),
+);
+export type OfferedChoices = NonNullable<ReturnType<typeof offeredSlot.get>>;
+
+/** The form of address a person used for themselves ("bác"), kept for the replies of later turns. */
+export const addressSlot = sessionSlot("address", z.string());
 
 /** Typed choices refer to what the person just saw; after this long they are questions again. */
 export const OFFERED_TTL_MS = 24 * 3_600_000;
 
 export function offeredChoices(state: DialogueState, now = Date.now()): OfferedChoices["buttons"] {
-  const offered = state.offered as OfferedChoices | undefined;
-  if (!offered || !Array.isArray(offered.buttons) || typeof offered.at !== "number" || now - offered.at > OFFERED_TTL_MS) return [];
+  const offered = offeredSlot.get(state);
+  if (!offered || now - offered.at > OFFERED_TTL_MS) return [];
   return offered.buttons;
 }

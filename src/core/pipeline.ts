@@ -2,7 +2,8 @@
 // (offered choices, form of address) → router. `handle` never throws: whatever goes wrong, the user
 // gets a polite answer and the process lives on. The dialogue state (session) is read at most once per
 // turn and written once at its end, when something changed.
-import { type ConversationLexicon, detectAddress, type OfferedChoices, repliesSpeakingTo } from "./conversation.ts";
+import { addressSlot, type ConversationLexicon, detectAddress, offeredSlot, repliesSpeakingTo } from "./conversation.ts";
+import { parseDialogueState } from "./session.ts";
 import { redactPII } from "../privacy/redact.ts";
 import { resolveActor } from "./identity.ts";
 import { inTurn, turnLogFields } from "../logging/turn.ts";
@@ -46,14 +47,13 @@ const conversation =
     const state = await ctx.loadState();
     const before = JSON.stringify([state.offered ?? null, state.address ?? null]);
     const buttons = replies.flatMap((r) => (r.buttons ?? []).flat()).map((b) => ({ label: b.label, payload: b.payload }));
-    if (buttons.length) state.offered = { buttons, at: ctx.message.receivedAt.getTime() } satisfies OfferedChoices;
-    else delete state.offered;
-    if (detected) state.address = detected;
+    offeredSlot.set(state, buttons.length ? { buttons, at: ctx.message.receivedAt.getTime() } : undefined);
+    if (detected) addressSlot.set(state, detected);
     if (JSON.stringify([state.offered ?? null, state.address ?? null]) !== before) await ctx.saveState(state);
     // Citizens only: staff replies quote texts people wrote (announcement previews, forwarded questions),
     // which must be shown exactly as written.
     const citizen = ctx.actor.roles.length === 0;
-    return citizen ? repliesSpeakingTo(replies, typeof state.address === "string" ? state.address : null) : replies;
+    return citizen ? repliesSpeakingTo(replies, addressSlot.get(state) ?? null) : replies;
   };
 
 /** Cuts input to the configured maximum and strips control characters that confuse matching. */
@@ -189,7 +189,7 @@ export class Pipeline {
       async loadState() {
         if (!session) {
           const row = await prisma.conversationState.findUnique({ where: { identityId: actor.identityId } });
-          session = (row?.state ?? {}) as DialogueState;
+          session = parseDialogueState(row?.state);
         }
         return structuredClone(session);
       },

@@ -3,7 +3,6 @@
 // (or /traloi), the answer goes back on the citizen's own channel, /dong closes the ticket. A ticket left
 // unanswered for HANDOFF_ESCALATE_AFTER_MINUTES of working time is escalated: to the commune's group team
 // (cụm, liên xã) where the province keeps one, else to the province working group.
-import type { Job } from "bullmq";
 import { channelRegistry, type ChannelRegistry } from "../channels/registry.ts";
 import { fill } from "../core/messages.ts";
 import type { Feature } from "../core/feature.ts";
@@ -17,23 +16,30 @@ import type { Logger } from "../logging/logger.ts";
 import type { OutboundMessage, Outbox } from "../core/ports.ts";
 import { containsPII, redactPII } from "../privacy/redact.ts";
 import type { QueueSet } from "../queue/queues.ts";
+import { addJob, handoffQueue, startWorker } from "../queue/registry.ts";
+import { sessionSlot } from "../core/session.ts";
+import { z } from "zod";
 import { audit } from "../security/audit.ts";
 import { authorize } from "../security/policy.ts";
 import { actorLabel, refusal } from "../core/helpers.ts";
 import { groupTeamsFor } from "./unit-groups.ts";
 import { findFormerDistricts, findUnits, formerDistrictText, successionNote, withNote } from "./units.ts";
 
-export const HANDOFF_QUEUE = "handoff";
+export const HANDOFF_QUEUE = handoffQueue.name;
 /** Button payload that starts a handoff; the FAQ and fallback offer it as "Hỏi cán bộ". */
 export const ASK_OFFICER_PAYLOAD = "handoff:start";
 export const askOfficerButton: Button = { label: "Hỏi cán bộ", payload: ASK_OFFICER_PAYLOAD };
 
-interface HandoffDraft {
-  step: "unit" | "question" | "pii";
-  unitCode?: string;
-  /** Always redacted: dialogue state is stored in the database and must hold no ID or phone number. */
-  question?: string;
-}
+const handoffSlot = sessionSlot(
+  "handoff",
+  z.object({
+    step: z.enum(["unit", "question", "pii"]),
+    unitCode: z.string().optional(),
+    /** Always redacted: dialogue state is stored in the database and must hold no ID or phone number. */
+    question: z.string().optional(),
+  }),
+);
+type HandoffDraft = NonNullable<ReturnType<typeof handoffSlot.get>>;
 
 /**
  * While the citizen chooses "send the numbers" or "hide them", the question with its numbers is kept only
@@ -63,12 +69,11 @@ async function takeRawQuestion(ctx: TurnContext): Promise<string | undefined> {
   }
 }
 
-const draftOf = (state: DialogueState) => state.handoff as HandoffDraft | undefined;
+const draftOf = (state: DialogueState) => handoffSlot.get(state);
 
 async function setDraft(ctx: TurnContext, draft: HandoffDraft | undefined): Promise<void> {
   const state = await ctx.loadState();
-  if (draft) state.handoff = draft;
-  else delete state.handoff;
+  handoffSlot.set(state, draft);
   await ctx.saveState(state);
 }
 
@@ -154,9 +159,7 @@ async function openTicket(ctx: TurnContext, unitCode: string, question: string):
   await outbox.enqueue(
     forwardMessages(ticket.id, target.recipients, fill(m.handoffForward, { id: ticket.id, unit: unit.name, question }), "handoff-forward"),
   );
-  await queues
-    ?.queue(HANDOFF_QUEUE)
-    .add("escalate", { ticketId: ticket.id }, { jobId: `esc-${ticket.id}`, delay: escalationDelay(ctx.services.config, new Date()), removeOnComplete: 100, removeOnFail: 100 });
+  if (queues) await addJob(queues, handoffQueue, "escalate", { ticketId: ticket.id }, { jobId: `esc-${ticket.id}`, delay: escalationDelay(ctx.services.config, new Date()), removeOnComplete: 100, removeOnFail: 100 });
   return [{ text: fill(m.handoffSent, { id: ticket.id, unit: unit.name }) }];
 }
 
@@ -488,11 +491,12 @@ export function startHandoff(deps: {
       });
     }
   });
-  deps.queues.worker(HANDOFF_QUEUE, async (job: Job<{ ticketId: number }>) => {
-    const result = await escalateTicket({ prisma, outbox, registry, messages: m, config: deps.config }, job.data.ticketId);
+  const escalate = async ({ ticketId }: { ticketId: number }) => {
+    const result = await escalateTicket({ prisma, outbox, registry, messages: m, config: deps.config }, ticketId);
     if (!result.ok) return "nothing-to-do";
     return "escalated";
-  });
+  };
+  startWorker(deps.queues, handoffQueue, { escalate });
 }
 
 /** "Hỏi cán bộ": the handoff dialogue, officers' replies and /traloi, /dong…; the escalation queue. */

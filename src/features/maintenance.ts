@@ -5,9 +5,10 @@ import type { Feature } from "../core/feature.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
+import { maintenanceQueue, startWorker } from "../queue/registry.ts";
 
-export const MAINTENANCE_QUEUE = "maintenance";
-const PURGE_JOB = "purge-conversations";
+export const MAINTENANCE_QUEUE = maintenanceQueue.name;
+const PURGE_JOB = "purge-conversations" satisfies keyof typeof maintenanceQueue.jobs;
 
 export async function purgeConversations(prisma: PrismaClient, retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
@@ -39,8 +40,7 @@ export async function startMaintenance(
     { pattern: "0 3 * * *", tz: deps.tz },
     { name: PURGE_JOB, opts: { removeOnComplete: 50, removeOnFail: 50 } },
   );
-  queues.worker(MAINTENANCE_QUEUE, async (job) => {
-    if (job.name !== PURGE_JOB) return;
+  const purge = async () => {
     const removed = await purgeConversations(deps.prisma, deps.retentionDays);
     deps.log.info({ removed, retentionDays: deps.retentionDays }, "purged old conversation records");
     const states = await purgeDialogueState(deps.prisma);
@@ -48,7 +48,8 @@ export async function startMaintenance(
     // The database copy of the update ledger (src/channels/ledger.ts) is needed for a day at most.
     const ledger = await deps.prisma.channelUpdate.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 86_400_000) } } });
     if (ledger.count) deps.log.info({ removed: ledger.count }, "purged the update ledger");
-  });
+  };
+  startWorker(queues, maintenanceQueue, { [PURGE_JOB]: purge });
 }
 
 /** The nightly purge: a Job Scheduler on the maintenance queue and its worker. */

@@ -12,7 +12,8 @@
 // - Gates: a feature may register a last check per kind (`beforeSend`), run after the claim and just before
 //   the send; a "no" skips the message without an outcome (a cancelled broadcast's queued messages).
 //   `remove()` takes queued messages off the queues so that skipping them does not use the channel's rate.
-import { Worker, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { z } from "zod";
 import type { Redis } from "ioredis";
 import { channelRegistry, type ChannelRegistry } from "../channels/registry.ts";
 import {
@@ -31,20 +32,22 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import { currentTurn } from "../logging/turn.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { QueueSet } from "../queue/queues.ts";
+import { outboundJobSchema, outboxQueueName } from "../queue/registry.ts";
 
 export type { OutboundMessage, Outcome, OutcomeHandler, SendGate } from "../core/ports.ts";
 
-interface StoredReply {
-  text: string;
-  buttons?: Reply["buttons"];
-  image?: { pngBase64: string; caption?: string };
-}
+type StoredReply = z.output<typeof outboundJobSchema>["replies"][number];
 
-interface OutboundJob extends Omit<OutboundMessage, "replies"> {
-  replies: StoredReply[];
-  /** The turn that queued the message (a handoff relay, a confirmation), so its send can be found in the log. */
-  turn?: string;
-}
+/** A queued message as the worker reads it: parsed, on the channel of the queue it came from. */
+type OutboundJob = Omit<z.output<typeof outboundJobSchema>, "channel"> & { channel: ChannelName };
+
+/** What a "sent" mark in Redis holds: the outcome reported when the message went out (or was found unreachable). */
+const outcomeSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("sent"), messageRef: z.string().optional() }),
+  z.object({ status: z.literal("unreachable"), error: z.string() }),
+  z.object({ status: z.literal("failed"), error: z.string() }),
+  z.object({ status: z.literal("uncertain") }),
+]);
 
 export interface ChannelRate {
   /** Messages per second for the whole channel. */
@@ -70,7 +73,18 @@ export interface OutboxOptions {
 
 const MARK_TTL_SEC = 7 * 86_400;
 const ENQUEUE_CHUNK = 250;
-export const outboxQueueName = (channel: ChannelName) => `outbox-${channel}`;
+export { outboxQueueName };
+
+/** A "sent" mark's outcome; one that cannot be read says only that the message was handled before. */
+function readMark(mark: string): Outcome {
+  try {
+    const parsed = outcomeSchema.safeParse(JSON.parse(mark));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // not JSON: fall through
+  }
+  return { status: "uncertain" };
+}
 
 function toStored(reply: Reply): StoredReply {
   return {
@@ -181,7 +195,7 @@ export class Outbox implements OutboxPort {
     for (const [channel, adapter] of this.options.channels) {
       const registry = this.options.registry ?? channelRegistry;
       const rate = this.options.rates[channel] ?? { perSecond: (registry.has(channel) ? registry.get(channel).defaultRate : undefined) ?? 10 };
-      const worker = this.options.queues.worker(outboxQueueName(channel), (job: Job<OutboundJob>) => this.process(worker, adapter, job), {
+      const worker = this.options.queues.worker(outboxQueueName(channel), (job: Job) => this.process(worker, adapter, channel, job), {
         limiter: { max: rate.perSecond, duration: 1000 },
         concurrency: rate.concurrency ?? Math.max(1, Math.min(50, rate.perSecond)),
         lockDuration: this.options.lockDurationMs ?? 30_000,
@@ -209,14 +223,16 @@ export class Outbox implements OutboxPort {
     await this.handlers.get(job.kind)?.(message, outcome);
   }
 
-  private async process(worker: Worker, adapter: ChannelAdapter, job: Job<OutboundJob>): Promise<string> {
-    const data = job.data;
+  private async process(worker: Worker, adapter: ChannelAdapter, channel: ChannelName, job: Job): Promise<string> {
+    const parsed = outboundJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`outbox job ${job.id}: ${z.prettifyError(parsed.error)}`);
+    const data: OutboundJob = { ...parsed.data, channel };
     const claimed = await this.redis.set(this.claimKey(data.key), `${job.id}#${job.attemptsMade}`, "EX", MARK_TTL_SEC, "NX");
     if (!claimed) {
       const mark = await this.redis.get(this.sentKey(data.key));
       if (mark) {
         // Sent (or found unreachable) before; the outcome may not have been recorded: report it again.
-        await this.report(data, JSON.parse(mark) as Outcome);
+        await this.report(data, readMark(mark));
         return "already-done";
       }
       // Claimed but never confirmed: a worker died while sending. Sending again could duplicate.

@@ -6,7 +6,9 @@
 //   /thongbao trangthai <số>  → progress;  /thongbao huy <số> → cancel;  /thongbao danhsach → recent ones.
 // Permission: authorize(…, "broadcast.send", unit) — supervisors and admins, inside their own subtree.
 import { randomBytes } from "node:crypto";
+import { z } from "zod";
 import { fill } from "../../core/messages.ts";
+import { sessionSlot } from "../../core/session.ts";
 import type { Registrar } from "../../core/router.ts";
 import { foldDiacritics } from "../../core/text.ts";
 import type { Button, DialogueState, Reply, TurnContext } from "../../core/types.ts";
@@ -28,24 +30,27 @@ import {
 } from "./service.ts";
 
 export const BROADCAST_PAYLOAD = "tb";
-const STATE_KEY = "broadcastDraft";
 const DRAFT_TTL_MS = 24 * 3600_000;
 
-interface Draft {
-  id: string;
-  /** Bumped on every change: only the latest preview's "Gửi" sends. */
-  v: number;
-  step: "text" | "options" | "unit" | "photo" | "time";
-  text?: string;
-  photoUrl?: string;
-  unitCode: string;
-  audience: Audience;
-  /** Empty: every channel. */
-  channels: SendChannel[];
-  /** ISO instant. */
-  scheduledAt?: string;
-  createdAt: number;
-}
+const draftSlot = sessionSlot(
+  "broadcastDraft",
+  z.object({
+    id: z.string(),
+    /** Bumped on every change: only the latest preview's "Gửi" sends. */
+    v: z.number().int(),
+    step: z.enum(["text", "options", "unit", "photo", "time"]),
+    text: z.string().optional(),
+    photoUrl: z.string().optional(),
+    unitCode: z.string(),
+    audience: z.enum(["CITIZENS", "OFFICERS", "BOTH"]) satisfies z.ZodType<Audience>,
+    /** Empty: every channel. Names the registry does not have are dropped on load (loadDraft). */
+    channels: z.array(z.custom<SendChannel>((v) => typeof v === "string")),
+    /** ISO instant. */
+    scheduledAt: z.string().optional(),
+    createdAt: z.number(),
+  }),
+);
+type Draft = NonNullable<ReturnType<typeof draftSlot.get>>;
 
 export const audienceLabels: Record<Audience, string> = {
   CITIZENS: "người dân đã đăng ký nhận thông báo",
@@ -63,15 +68,15 @@ const audienceCodes: Record<string, Audience> = { C: "CITIZENS", O: "OFFICERS", 
 
 async function loadDraft(ctx: TurnContext): Promise<{ state: DialogueState; draft: Draft | undefined }> {
   const state = await ctx.loadState();
-  const draft = state[STATE_KEY] as Draft | undefined;
+  const stored = draftSlot.get(state);
+  const draft = stored && { ...stored, channels: stored.channels.filter((c) => ctx.services.registry.has(c)) };
   if (draft && Date.now() - draft.createdAt > DRAFT_TTL_MS) return { state, draft: undefined };
   return { state, draft };
 }
 
 async function saveDraft(ctx: TurnContext, draft: Draft | undefined): Promise<void> {
   const state = await ctx.loadState();
-  if (draft) state[STATE_KEY] = draft;
-  else delete state[STATE_KEY];
+  draftSlot.set(state, draft);
   await ctx.saveState(state);
 }
 

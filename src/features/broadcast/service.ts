@@ -17,7 +17,6 @@
 //   the fan-out stops at its next page, and the queued outbox messages are removed; a message already
 //   picked up by the outbox meets the gate (`outbox.beforeSend("broadcast")`), which reads the flag and
 //   skips it. Only a message whose send had already begun when the cancel arrived can still go out.
-import type { Job } from "bullmq";
 import { channelRegistry, type ChannelRegistry } from "../../channels/registry.ts";
 import type { Config } from "../../config/env.ts";
 import { fill, type Messages } from "../../core/messages.ts";
@@ -26,18 +25,19 @@ import type { Broadcast, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { Outbox } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
+import { addJob, broadcastQueue, startWorker } from "../../queue/registry.ts";
 import { audit } from "../../security/audit.ts";
 import { countAudience, expandPage, zeroCounts, type Audience, type AudiencePage, type AudienceSpec, type ChannelCounts, type SendChannel } from "./audience.ts";
 import { formatCount, formatDuration } from "./schedule.ts";
 
-export const BROADCAST_QUEUE = "broadcast";
+export const BROADCAST_QUEUE = broadcastQueue.name;
 export const BROADCAST_KIND = "broadcast";
 export const REPORT_KIND = "broadcast-report";
 export const BATCH_SIZE = 1000;
 export const MAX_TEXT_CHARS = 3000;
 /** Outbox priority of announcements: after every interactive message (see Outbox.enqueue). */
 export const BROADCAST_PRIORITY = 100;
-const SWEEP_JOB = "broadcast-sweep";
+const SWEEP_JOB = "broadcast-sweep" satisfies keyof typeof broadcastQueue.jobs;
 const FLAG_TTL_SEC = 30 * 86_400;
 
 export const deliveryKey = (broadcastId: number, identityId: number) => `b-${broadcastId}-${identityId}`;
@@ -190,7 +190,9 @@ export async function createBroadcast(deps: BroadcastDeps, input: BroadcastInput
     if ((error as { code?: string }).code === "P2002" && input.clientKey) return createBroadcast(deps, input);
     throw error;
   }
-  await deps.queues.queue(BROADCAST_QUEUE).add(
+  await addJob(
+    deps.queues,
+    broadcastQueue,
     "expand",
     { broadcastId: broadcast.id },
     {
@@ -224,7 +226,7 @@ export async function cancelBroadcast(deps: Pick<BroadcastDeps, "prisma" | "queu
   const cancelled = await cancelPending(prisma, id);
   // A scheduled fan-out that has not started: take it off the queue (if it is running, it stops by itself).
   await queues.queue(BROADCAST_QUEUE).remove(expandJobId(id)).catch(() => 0);
-  await queues.queue(BROADCAST_QUEUE).add("cleanup", { broadcastId: id }, { jobId: cleanupJobId(id), attempts: 5, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } });
+  await addJob(queues, broadcastQueue, "cleanup", { broadcastId: id }, { jobId: cleanupJobId(id), attempts: 5, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } });
   const sent = await prisma.broadcastDelivery.count({ where: { broadcastId: id, status: "SENT" } });
   await audit(prisma, {
     actorPersonId: by.personId,
@@ -551,8 +553,7 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
     log.info({ broadcastId: id, removed }, "cancelled broadcast: queued messages removed");
   };
 
-  const expand = async (job: Job<{ broadcastId: number }>): Promise<string> => {
-    const id = job.data.broadcastId;
+  const expand = async (id: number): Promise<string> => {
     let b = await prisma.broadcast.findUnique({ where: { id }, include: { unit: true } });
     if (!b) return "missing";
     if (b.status === "SCHEDULED" || b.status === "DRAFT") {
@@ -628,26 +629,26 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
       if (state === "failed" || state === "completed") await job!.remove().catch(() => undefined);
       if (state === "missing" || state === "failed" || state === "completed") {
         const delay = b.scheduledAt ? Math.max(0, b.scheduledAt.getTime() - Date.now()) : 0;
-        await queue.add("expand", { broadcastId: b.id }, { jobId: expandJobId(b.id), delay, attempts: 8, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 30 * 86_400 } });
+        await addJob(queues, broadcastQueue, "expand", { broadcastId: b.id }, { jobId: expandJobId(b.id), delay, attempts: 8, backoff: { type: "exponential", delay: 2000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 30 * 86_400 } });
         log.warn({ broadcastId: b.id, state }, "broadcast fan-out re-queued by the sweep");
       }
     }
   };
 
   const lockDuration = deps.lockDurationMs ?? 30_000;
-  queues.worker(
-    BROADCAST_QUEUE,
-    async (job: Job<{ broadcastId: number }>) => {
-      if (job.name === "expand") return expand(job);
-      if (job.name === "cleanup") {
-        await cleanup(job.data.broadcastId);
+  startWorker(
+    queues,
+    broadcastQueue,
+    {
+      expand: ({ broadcastId }) => expand(broadcastId),
+      cleanup: async ({ broadcastId }) => {
+        await cleanup(broadcastId);
         return "cleaned";
-      }
-      if (job.name === SWEEP_JOB) {
+      },
+      [SWEEP_JOB]: async () => {
         await sweep();
         return "swept";
-      }
-      return "unknown";
+      },
     },
     {
       concurrency: 4,
@@ -660,7 +661,7 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
   await queues.queue(BROADCAST_QUEUE).upsertJobScheduler(
     SWEEP_JOB,
     { every: deps.sweepEveryMs ?? 60_000 },
-    { name: SWEEP_JOB, data: { broadcastId: 0 }, opts: { removeOnComplete: 10, removeOnFail: 10 } },
+    { name: SWEEP_JOB, opts: { removeOnComplete: 10, removeOnFail: 10 } },
   );
   return { checkFinished: finish };
 }

@@ -2,22 +2,28 @@
 // and a follow-up ("phí bao nhiêu", "làm ở đâu", "còn con tôi 5 tuổi thì sao", "à không, ý tôi là thẻ
 // của mẹ tôi") is read against it. Word lists: content/conversation.yaml.
 import { type ConversationLexicon, words } from "../../core/conversation.ts";
+import { z } from "zod";
+import { sessionSlot } from "../../core/session.ts";
 import type { DialogueState } from "../../core/types.ts";
 import type { Intent } from "./knowledge.ts";
 
 /** The last answered intent, in the session under `faq`. */
-export interface FaqContext {
-  intent: string;
-  /** Epoch ms of the answer. */
-  at: number;
-}
+export const faqContextSlot = sessionSlot(
+  "faq",
+  z.object({
+    intent: z.string(),
+    /** Epoch ms of the answer. */
+    at: z.number(),
+  }),
+);
+export type FaqContext = NonNullable<ReturnType<typeof faqContextSlot.get>>;
 
 /** After this much silence a message starts a new conversation. */
 export const CONTEXT_TTL_MS = 30 * 60_000;
 
 export function readContext(state: DialogueState, now: number): FaqContext | null {
-  const faq = state.faq as Partial<FaqContext> | undefined;
-  if (!faq || typeof faq.intent !== "string" || typeof faq.at !== "number" || now - faq.at > CONTEXT_TTL_MS) return null;
+  const faq = faqContextSlot.get(state);
+  if (!faq || now - faq.at > CONTEXT_TTL_MS) return null;
   return { intent: faq.intent, at: faq.at };
 }
 

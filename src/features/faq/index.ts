@@ -17,7 +17,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { redactPII } from "../../privacy/redact.ts";
 import { askOfficerButton } from "../handoff.ts";
 import { loadKnowledgeBase, type Intent, type KnowledgeBase } from "./knowledge.ts";
-import { analyzeFollowUp, aspectSentences, type FaqContext, type FollowUp, readContext } from "./followup.ts";
+import { analyzeFollowUp, aspectSentences, faqContextSlot, type FollowUp, readContext } from "./followup.ts";
 import { FaqMatcher, type MatcherOptions, type MatchResult } from "./matcher.ts";
 import { normalize } from "./normalize.ts";
 
@@ -89,7 +89,7 @@ const smalltalkMessage: Record<SmalltalkKind, "smalltalkGreet" | "smalltalkThank
 /** Keeps the answered intent as the conversation's topic. */
 async function rememberTopic(ctx: TurnContext, intentId: string): Promise<void> {
   const state = await ctx.loadState();
-  state.faq = { intent: intentId, at: ctx.message.receivedAt.getTime() } satisfies FaqContext;
+  faqContextSlot.set(state, { intent: intentId, at: ctx.message.receivedAt.getTime() });
   await ctx.saveState(state);
 }
 

@@ -10,6 +10,7 @@ import type { CoreServices } from "../../core/types.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { QueueSet } from "../../queue/queues.ts";
+import { reminderQueue, renamed, startWorker } from "../../queue/registry.ts";
 import { databaseTaskReminders, planTaskReminders, reviewOccurrence, syncReviewSchedulers } from "./tasks.ts";
 import type { TaskReminders } from "../tasks/service.ts";
 import { escalateOverdue, remindBriefing, remindReports } from "./planner.ts";
@@ -84,25 +85,18 @@ export async function startReminders(options: StartRemindersOptions): Promise<Re
   const reviews = await syncReviewSchedulers(prisma, reminders, config.TZ);
   log.info({ jobs: synced.jobs, recurring: synced.schedulers, reviews }, "reminders re-synced from the database");
 
-  queues.worker(
-    reminders.queueName,
-    async (job: Job, token?: string) => {
-      switch (job.name) {
-        case JOB.reminder:
-          return reminders.processReminderJob(job, token);
-        case JOB.personalRecurring:
-          return reminders.processRecurringJob(job, token);
-        case JOB.taskReview:
-          return reviewOccurrence(prisma, reminders, messages, Number(job.data.taskId), new Date(Number(job.opts.prevMillis ?? Date.now())), config.TZ);
-        case JOB.daily:
-          return daily();
-        case JOB.briefing:
-          return remindBriefing(prisma, reminders, messages, config.TZ, new Date(Number(job.opts.prevMillis ?? Date.now())));
-        case JOB.sync:
-          return (await reminders.sync({ horizonMs: 2 * 3_600_000 })).jobs;
-        default:
-          return "unknown";
-      }
+  // A scheduler's occurrence: when it was due (BullMQ's prevMillis), else now.
+  const occurrence = (job: Job) => new Date(Number(job.opts.prevMillis ?? Date.now()));
+  startWorker(
+    queues,
+    renamed(reminderQueue, reminders.queueName),
+    {
+      [JOB.reminder]: ({ id }, job, token) => reminders.processReminderJob(id, job, token),
+      [JOB.personalRecurring]: ({ id }, job, token) => reminders.processRecurringJob(id, job, token),
+      [JOB.taskReview]: ({ taskId }, job) => reviewOccurrence(prisma, reminders, messages, taskId, occurrence(job), config.TZ),
+      [JOB.daily]: () => daily(),
+      [JOB.briefing]: (_, job) => remindBriefing(prisma, reminders, messages, config.TZ, occurrence(job)),
+      [JOB.sync]: async () => (await reminders.sync({ horizonMs: 2 * 3_600_000 })).jobs,
     },
     {
       concurrency: options.concurrency ?? 20,

@@ -12,6 +12,7 @@
 //   SENT, UNREACHABLE or FAILED. A person with no reachable channel is recorded UNREACHABLE, not dropped.
 // - sync() re-creates every missing job and scheduler from the database: at start-up (nothing is lost
 //   if Redis lost its data) and every minute (rows written by the admin CLI).
+import type { z } from "zod";
 import { DelayedError, type Job, type Queue } from "bullmq";
 import { channelRegistry, type ChannelRegistry } from "../../channels/registry.ts";
 import type { Config } from "../../config/env.ts";
@@ -19,11 +20,12 @@ import type { Prisma, PrismaClient, Reminder } from "../../generated/prisma/clie
 import type { Logger } from "../../logging/logger.ts";
 import type { ChannelAdapter, ChannelName, Outbox, Outcome, OutboundMessage } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
+import { reminderQueue } from "../../queue/registry.ts";
 import type { TaskContext, TaskReminders } from "../tasks/service.ts";
 import { deferOutOfQuiet, inQuietHours, minuteKey, type QuietHours } from "./schedule.ts";
 import { assignedNotices, planTaskReminders, reviewSchedulerId, syncReviewSchedulers, type NewReminder } from "./tasks.ts";
 
-export const REMINDER_QUEUE = "reminders";
+export const REMINDER_QUEUE = reminderQueue.name;
 /** The outbox kind of every reminder message. */
 export const REMINDER_KIND = "reminder";
 
@@ -34,7 +36,7 @@ export const JOB = {
   daily: "daily-planner",
   briefing: "briefing",
   sync: "sync",
-} as const;
+} as const satisfies Record<string, keyof typeof reminderQueue.jobs>;
 
 export interface ReminderDeps {
   prisma: PrismaClient;
@@ -87,7 +89,7 @@ export class Reminders implements TaskReminders {
       await this.queue.addBulk(
         rows.slice(i, i + 500).map((r) => ({
           name: JOB.reminder,
-          data: { id: r.id },
+          data: { id: r.id } satisfies z.input<typeof reminderQueue.jobs.reminder>,
           opts: {
             jobId: r.jobKey,
             delay: Math.max(0, r.dueAt.getTime() - base),
@@ -202,15 +204,15 @@ export class Reminders implements TaskReminders {
   // ───────────── delivery ─────────────
 
   /** Processes one job of the reminders queue that is about a Reminder row. */
-  async processReminderJob(job: Job, token?: string): Promise<string> {
-    const row = await this.deps.prisma.reminder.findUnique({ where: { id: Number(job.data.id) } });
+  async processReminderJob(id: number, job: Job, token?: string): Promise<string> {
+    const row = await this.deps.prisma.reminder.findUnique({ where: { id } });
     if (!row) return "missing";
     return this.deliver(row, { job, token });
   }
 
   /** One occurrence of a recurring personal reminder: its own row, then delivered. */
-  async processRecurringJob(job: Job, token?: string): Promise<string> {
-    const template = await this.deps.prisma.reminder.findUnique({ where: { id: Number(job.data.id) } });
+  async processRecurringJob(id: number, job: Job, token?: string): Promise<string> {
+    const template = await this.deps.prisma.reminder.findUnique({ where: { id } });
     if (!template || template.status !== "SCHEDULED") return "inactive";
     const occurrence = new Date(Number(job.opts.prevMillis ?? job.timestamp));
     const jobKey = `${template.jobKey}-${minuteKey(occurrence, this.deps.config.TZ)}`;

@@ -9,6 +9,7 @@ import type { PlanTask, Prisma, PrismaClient, Reminder } from "../../generated/p
 import { cadences, describeCadence } from "../tasks/deadline.ts";
 import { deadlineLabel, type TaskContext, type TaskReminders, type TaskSettings } from "../tasks/service.ts";
 import { taskReminderTimes, type QuietHours } from "./schedule.ts";
+import type { reminderQueue } from "../../queue/registry.ts";
 
 /** A reminder row to create (Reminders.createAndSchedule). */
 export interface NewReminder {
@@ -109,7 +110,7 @@ export async function syncReviewSchedulers(prisma: PrismaClient, reminders: Remi
     await reminders.queue.upsertJobScheduler(
       id,
       { pattern: t.cadence ?? cadences.monthly!.cron, tz },
-      { name: "task-review", data: { taskId: t.id }, opts: { removeOnComplete: 200, removeOnFail: 200, attempts: 5, backoff: { type: "exponential", delay: 2000 } } },
+      { name: "task-review" satisfies keyof typeof reminderQueue.jobs, data: { taskId: t.id }, opts: { removeOnComplete: 200, removeOnFail: 200, attempts: 5, backoff: { type: "exponential", delay: 2000 } } },
     );
   }
   for (const s of await reminders.queue.getJobSchedulers(0, -1)) {
