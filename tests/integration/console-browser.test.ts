@@ -39,6 +39,10 @@ async function freePort(): Promise<number> {
 }
 
 // Each test drives one or two browsers through several pages: 90 s on a shared 2-core machine.
+// How long a reply sent from the console may take to reach the citizen's channel through the outbox: a few
+// hundred milliseconds on a quiet machine, but the full suite on two loaded cores once took over 20 s.
+const DELIVERY_WAIT_MS = 45_000;
+
 describe("staff console in a browser", { timeout: 90_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), "troly06-console-"));
   let telegram: FakeTelegram;
@@ -358,13 +362,13 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     await page.getByLabel(`Trả lời câu hỏi số ${web.id}`).fill("Bạn kiểm tra số điện thoại đăng ký, rồi bấm gửi lại mã sau 2 phút nhé.");
     await page.getByRole("button", { name: "Gửi câu trả lời" }).first().click();
     await expect.poll(() => page.locator("main .notice").innerText()).toMatch(/Đã gửi câu trả lời/);
-    await expect.poll(() => citizen.page.locator("#log").innerText(), { timeout: 20_000 }).toMatch(/bấm gửi lại mã sau 2 phút/);
+    await expect.poll(() => citizen.page.locator("#log").innerText(), { timeout: DELIVERY_WAIT_MS }).toMatch(/bấm gửi lại mã sau 2 phút/);
     await citizen.page.screenshot({ path: artifact("console-11-answer-in-web-chat.png") });
 
     // Answer the Telegram citizen: it reaches their Telegram chat.
     await page.getByLabel(`Trả lời câu hỏi số ${telegramOne.id}`).fill("Bạn đưa cháu ra Công an xã Sen Ngư, mang giấy khai sinh.");
     await page.locator(`form[action="/console/hop-thu/${telegramOne.id}/tra-loi"] button`).click();
-    await telegram.waitFor(() => telegram.ok("sendMessage").find((c) => String(c.params.chat_id) === String(CITIZEN) && String(c.params.text).includes("mang giấy khai sinh")), 20_000);
+    await telegram.waitFor(() => telegram.ok("sendMessage").find((c) => String(c.params.chat_id) === String(CITIZEN) && String(c.params.text).includes("mang giấy khai sinh")), DELIVERY_WAIT_MS);
     expect((await app.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: telegramOne.id } })).status).toBe("ANSWERED");
 
     // Close the web one (the citizen is told), send the other Telegram one up to the province.
@@ -373,7 +377,7 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     await expect.poll(() => page.locator("main .notice").innerText()).toMatch(/Đã đóng câu hỏi/);
     await page.locator(`form[action="/console/hop-thu/${telegramTwo.id}/chuyen"] button`).click();
     await expect.poll(() => page.locator("main .notice").innerText()).toMatch(/Đã chuyển câu hỏi lên cấp trên/);
-    await telegram.waitFor(() => telegram.ok("sendMessage").find((c) => String(c.params.chat_id) === String(SUPERVISOR) && String(c.params.text).includes("thu 7 xa co tiep dan")), 20_000);
+    await telegram.waitFor(() => telegram.ok("sendMessage").find((c) => String(c.params.chat_id) === String(SUPERVISOR) && String(c.params.text).includes("thu 7 xa co tiep dan")), DELIVERY_WAIT_MS);
     expect((await app.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: web.id } })).status).toBe("CLOSED");
     expect((await app.db.prisma.handoffTicket.findUniqueOrThrow({ where: { id: telegramTwo.id } })).status).toBe("ESCALATED");
     // Closed: gone from the inbox; the answered one waits under «Đã trả lời, chưa đóng».
