@@ -110,7 +110,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
 
     const redis = await startRedis({ redisUrl: config.REDIS_URL, dataDir: config.dataDir, binary: config.REDIS_SERVER_BIN, log });
     cleanups.push(() => redis.stop());
-    const queues = createQueueSet(redis.url, log);
+    const queues = createQueueSet(redis.url, log, config.QUEUE_PREFIX);
     cleanups.push(() => queues.close(config.SHUTDOWN_GRACE_MS));
     await redisReady(queues.redis);
     const readinessRedis = createRedis(redis.url, "client", log);

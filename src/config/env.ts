@@ -61,6 +61,8 @@ export const envSchema = z.object({
     message: "expected a redis:// or rediss:// URL, or leave it empty to start a local redis-server",
   }),
   REDIS_SERVER_BIN: z.string().default("redis-server"),
+  // Key prefix of the job queues: two bots (or test apps) sharing one Redis keep their jobs apart with it.
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: "expected 1–40 letters, digits, - or _" }).default("troly06"),
   HOST: z.string().default("0.0.0.0"),
   PORT: intInRange(0, 65535, 3000),
   PUBLIC_URL: optionalUrl("an https:// URL where this server is reachable from the internet"),

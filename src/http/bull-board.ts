@@ -7,7 +7,7 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { FastifyAdapter } from "@bull-board/fastify";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createLogger } from "../logging/logger.ts";
-import { QUEUE_PREFIX, type QueueSet } from "../queue/queues.ts";
+import type { QueueSet } from "../queue/queues.ts";
 import { checkCredentials } from "./guard.ts";
 
 const quiet = createLogger("silent");
@@ -35,10 +35,10 @@ export async function queueNames(queues: QueueSet, known: string[] = []): Promis
   const names = new Set(known);
   let cursor = "0";
   do {
-    const [next, keys] = await queues.redis.scan(cursor, "MATCH", `${QUEUE_PREFIX}:*:meta`, "COUNT", 1000);
+    const [next, keys] = await queues.redis.scan(cursor, "MATCH", `${queues.prefix}:*:meta`, "COUNT", 1000);
     cursor = next;
     for (const key of keys) {
-      const name = key.slice(QUEUE_PREFIX.length + 1, -":meta".length);
+      const name = key.slice(queues.prefix.length + 1, -":meta".length);
       if (name && !name.includes(":")) names.add(name);
     }
   } while (cursor !== "0");

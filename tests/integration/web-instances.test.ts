@@ -22,6 +22,8 @@ describe("web chat on two instances", () => {
       DATABASE_URL: await createPostgresDatabase(),
       REDIS_URL: inject("redisUrl"),
       WEB_SESSION_SECRET: "a-secret-both-instances-share-0123456789",
+      // Instances of one bot share their queues (testConfig gives every app its own otherwise).
+      QUEUE_PREFIX: `test-two-${process.pid}`,
       SHUTDOWN_GRACE_MS: "1000",
     };
     a = await startApp(testConfig(env), createLogger("silent"));
