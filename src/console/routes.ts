@@ -4,10 +4,8 @@
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { gzipSync } from "node:zlib";
+import { loadStaticFile, type StaticFile } from "../channels/web/page.ts";
 import { loadSessionSecret } from "../channels/web/session.ts";
 import { formatVietnamTime } from "../core/helpers.ts";
 import { CONSOLE_COOKIE, CsrfTokens, deviceName, listSessions, revokeSession, signIn } from "./auth.ts";
@@ -17,17 +15,8 @@ import { registerAnnouncements } from "./announcements.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerProgress } from "./progress.ts";
 
-interface Asset {
-  body: Buffer;
-  gzip: Buffer;
-  type: string;
-  hash: string;
-}
+const ASSETS = path.join(import.meta.dirname, "assets");
 
-function asset(name: string, type: string): Asset {
-  const body = readFileSync(path.join(import.meta.dirname, "assets", name));
-  return { body, gzip: gzipSync(body, { level: 9 }), type, hash: createHash("sha256").update(body).digest("hex").slice(0, 12) };
-}
 
 /** Sign-in attempts per IP per minute (a link's token cannot be guessed; this only keeps floods cheap). */
 const SIGN_IN_PER_MINUTE = 30;
@@ -41,7 +30,7 @@ const failures: Record<string, string> = {
 
 export function consoleRoutes(deps: ConsoleDeps): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    const assets = { css: asset("console.css", "text/css; charset=utf-8"), js: asset("console.js", "text/javascript; charset=utf-8") };
+    const assets = { css: loadStaticFile(ASSETS, "console.css", "text/css; charset=utf-8"), js: loadStaticFile(ASSETS, "console.js", "text/javascript; charset=utf-8") };
     const c: ConsoleContext = {
       ...deps,
       csrf: new CsrfTokens(loadSessionSecret(deps.config.WEB_SESSION_SECRET, deps.config.dataDir)),
@@ -53,7 +42,7 @@ export function consoleRoutes(deps: ConsoleDeps): (app: FastifyInstance) => Prom
     await app.register(formbody, { bodyLimit: 64 * 1024 });
     await app.register(multipart, { limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 10, fieldSize: 4096 } });
 
-    const serve = (request: FastifyRequest, reply: FastifyReply, file: Asset) => {
+    const serve = (request: FastifyRequest, reply: FastifyReply, file: StaticFile) => {
       const gzip = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
       reply.header("content-type", file.type).header("cache-control", "public, max-age=86400").header("x-content-type-options", "nosniff").header("vary", "accept-encoding");
       if (gzip) reply.header("content-encoding", "gzip");

@@ -17,8 +17,11 @@ export interface StaticFile {
   cspHash: string;
 }
 
-function load(name: string, type: string): StaticFile {
-  const body = readFileSync(path.join(import.meta.dirname, "assets", name));
+const ASSETS = path.join(import.meta.dirname, "assets");
+
+/** A file of `dir` served as it is, with its gzip form and hashes (the web chat's and the console's assets). */
+export function loadStaticFile(dir: string, name: string, type: string): StaticFile {
+  const body = readFileSync(path.join(dir, name));
   return {
     body,
     gzip: gzipSync(body, { level: 9 }),
@@ -30,9 +33,9 @@ function load(name: string, type: string): StaticFile {
 
 export function loadAssets(): Record<"chat.js" | "chat.css" | "widget.js", StaticFile> {
   return {
-    "chat.js": load("chat.js", "text/javascript; charset=utf-8"),
-    "chat.css": load("chat.css", "text/css; charset=utf-8"),
-    "widget.js": load("widget.js", "text/javascript; charset=utf-8"),
+    "chat.js": loadStaticFile(ASSETS, "chat.js", "text/javascript; charset=utf-8"),
+    "chat.css": loadStaticFile(ASSETS, "chat.css", "text/css; charset=utf-8"),
+    "widget.js": loadStaticFile(ASSETS, "widget.js", "text/javascript; charset=utf-8"),
   };
 }
 
