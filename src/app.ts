@@ -94,27 +94,59 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApp> {
-  const cleanups: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: unknown) => log.error({ err: error }, "error while stopping"));
-    }
-    cleanups.length = 0;
+/** Beyond SHUTDOWN_GRACE_MS (the running jobs' time), what closing the rest may take before it is cut short. */
+export const STOP_SLACK_MS = 3_000;
+
+/**
+ * Runs the shutdown steps in order, each bounded by what is left of `budgetMs`: a step that hangs (Redis
+ * or the database gone, a request that never ends) is logged and left behind. Once the budget is spent,
+ * the remaining steps run side by side with a second each, so the child redis-server and the database
+ * still get their stop signal. Whatever is down, stopping ends within the budget plus a second.
+ */
+export async function stopWithin(steps: Array<{ name: string; run: () => Promise<void> }>, budgetMs: number, log: Logger): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  const bounded = async (step: (typeof steps)[number], ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      step.run().then(
+        () => "done" as const,
+        (error: unknown) => {
+          log.error({ err: error, step: step.name }, "error while stopping");
+          return "failed" as const;
+        },
+      ),
+      new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === "late") log.warn({ step: step.name, ms }, "shutdown step did not finish in time; going on without it");
   };
+  for (const [i, step] of steps.entries()) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      await Promise.all(steps.slice(i).map((rest) => bounded(rest, 1_000)));
+      return;
+    }
+    await bounded(step, left);
+  }
+}
+
+export async function startApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApp> {
+  const cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
+  const onStop = (name: string, run: () => Promise<void>) => void cleanups.push({ name, run });
+  const stopAll = () => stopWithin(cleanups.splice(0).reverse(), config.SHUTDOWN_GRACE_MS + STOP_SLACK_MS, log);
   try {
     const db = await openDatabase(databaseOptions(config));
-    cleanups.push(() => db.close());
+    onStop("database", () => db.close());
     const report = await db.migrate();
     log.info({ database: db.kind, applied: report.applied, upToDate: report.alreadyApplied.length }, "database ready");
 
     const redis = await startRedis({ redisUrl: config.REDIS_URL, dataDir: config.dataDir, binary: config.REDIS_SERVER_BIN, log });
-    cleanups.push(() => redis.stop());
+    onStop("redis-server", () => redis.stop());
     const queues = createQueueSet(redis.url, log, config.QUEUE_PREFIX);
-    cleanups.push(() => queues.close(config.SHUTDOWN_GRACE_MS));
+    onStop("queues", () => queues.close(config.SHUTDOWN_GRACE_MS));
     await redisReady(queues.redis);
     const readinessRedis = createRedis(redis.url, "client", log);
-    cleanups.push(async () => readinessRedis.disconnect());
+    onStop("readiness connection", async () => readinessRedis.disconnect());
 
     // The outbox is created before the channels it sends through (they need the core, the core needs it).
     const channelMap = new Map<ChannelName, ChannelAdapter>();
@@ -157,7 +189,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     });
     // Registered last so it runs first: stop taking requests before anything else closes.
     await http.listen({ host: config.HOST, port: config.PORT });
-    cleanups.push(() => http.close());
+    onStop("http", () => http.close());
     const address = http.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://127.0.0.1:${port}`;
@@ -165,7 +197,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     for (const channel of channels) {
       await channel.start();
       // Channels stop first on shutdown: no new updates while the rest closes.
-      cleanups.push(() => channel.stop());
+      onStop(`channel ${channel.name}`, () => channel.stop());
     }
     // Workers, schedules and outcome handlers, all registered before the outbox starts sending.
     for (const feature of core.features) await feature.start?.(runtime);

@@ -4,7 +4,7 @@ import { DatabaseInUseError } from "./db/client.ts";
 import { MigrationError } from "./db/migrator.ts";
 import { RedisUnavailableError } from "./queue/redis.ts";
 import { createLogger } from "./logging/logger.ts";
-import { startApp } from "./app.ts";
+import { STOP_SLACK_MS, startApp } from "./app.ts";
 
 const expected = [ConfigError, RedisUnavailableError, DatabaseInUseError, MigrationError];
 
@@ -38,6 +38,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
+    // app.stop() bounds each step; this is the last word if something still holds the event loop.
+    setTimeout(() => {
+      log.error("shutdown took too long: exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + STOP_SLACK_MS + 3_000).unref();
     await app.stop();
     log.info("stopped");
     process.exit(0);

@@ -81,6 +81,9 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+    // An idle connection the server (or the network) drops emits "error" on the pool; without a listener
+    // that would end the process. The pool replaces the connection on next use.
+    pool.on("error", () => undefined);
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: options.databaseUrl }) });
     return {
       prisma,

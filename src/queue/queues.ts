@@ -2,6 +2,7 @@
 import { Queue, Worker, type Processor, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.ts";
+import { SampledLog } from "../logging/sampled.ts";
 import { createRedis } from "./redis.ts";
 
 export const QUEUE_PREFIX = "troly06";
@@ -24,6 +25,8 @@ export function createQueueSet(redisUrl: string, log: Logger, prefix = QUEUE_PRE
   const workerConnection = createRedis(redisUrl, "worker", log);
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
+  // While Redis is away every queue and worker reports each reconnect try: a few lines a minute per queue.
+  const sampled = new SampledLog(log);
 
   return {
     prefix,
@@ -32,7 +35,7 @@ export function createQueueSet(redisUrl: string, log: Logger, prefix = QUEUE_PRE
       let q = queues.get(name);
       if (!q) {
         q = new Queue(name, { connection: producer, prefix });
-        q.on("error", (error) => log.warn({ err: error.message, queue: name }, "queue error"));
+        q.on("error", (error) => sampled.warn("queue", { err: error.message, queue: name }, "queue error"));
         queues.set(name, q);
       }
       return q;
@@ -43,8 +46,8 @@ export function createQueueSet(redisUrl: string, log: Logger, prefix = QUEUE_PRE
         prefix,
         ...options,
       });
-      w.on("error", (error) => log.warn({ err: error.message, queue: name }, "worker error"));
-      w.on("failed", (job, error) => log.warn({ queue: name, job: job?.id, err: error.message }, "job failed"));
+      w.on("error", (error) => sampled.warn("worker", { err: error.message, queue: name }, "worker error"));
+      w.on("failed", (job, error) => sampled.warn("failed", { queue: name, job: job?.id, err: error.message }, "job failed"));
       workers.push(w);
       return w;
     },

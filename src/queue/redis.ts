@@ -1,5 +1,5 @@
 // Redis for BullMQ: REDIS_URL when set; otherwise a local redis-server child process with its data
-// (AOF) under DATA_DIR, `maxmemory-policy noeviction`, stopped when the app stops.
+// (AOF) under DATA_DIR, `maxmemory-policy noeviction`, restarted when it dies, stopped when the app stops.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
@@ -13,6 +13,10 @@ export interface RedisHandle {
   /** True when we started redis-server ourselves. */
   embedded: boolean;
   stop(): Promise<void>;
+  /** The embedded child's process id, while one runs. */
+  pid?(): number | undefined;
+  /** How many times the embedded child was restarted after dying. */
+  restarts?(): number;
 }
 
 export class RedisUnavailableError extends Error {
@@ -70,17 +74,12 @@ export interface StartRedisOptions {
   dataDir: string;
   binary?: string;
   log?: Logger;
+  /** Restart delays of the supervised child: the first one, doubled after each failed try, up to the cap. */
+  restartBackoff?: { baseMs: number; maxMs: number };
 }
 
-export async function startRedis(options: StartRedisOptions): Promise<RedisHandle> {
-  if (options.redisUrl) return { url: options.redisUrl, embedded: false, stop: async () => {} };
-
-  const dir = path.join(options.dataDir, "redis");
-  await mkdir(dir, { recursive: true });
-  const pidFile = path.join(dir, "redis.pid");
-  await stopStaleServer(pidFile);
-  const port = await freePort();
-  const args = [
+function redisArgs(port: number, dir: string, pidFile: string): string[] {
+  return [
     "--bind", "127.0.0.1",
     "--port", String(port),
     "--dir", dir,
@@ -92,8 +91,12 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisHandl
     "--daemonize", "no",
     "--loglevel", "warning",
   ];
-  const binary = options.binary ?? "redis-server";
+}
+
+/** Spawns redis-server and waits until it answers PING (or fails). */
+async function spawnRedis(binary: string, args: string[], url: string, log: Logger | undefined, onSpawn?: (child: ChildProcess) => void): Promise<ChildProcess> {
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  onSpawn?.(child);
   const spawnError = new Promise<never>((_, reject) =>
     child.once("error", (error: NodeJS.ErrnoException) =>
       reject(
@@ -103,23 +106,102 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisHandl
       ),
     ),
   );
-  child.stderr?.on("data", (chunk: Buffer) => options.log?.warn({ redis: chunk.toString().trim() }, "redis-server"));
+  child.stderr?.on("data", (chunk: Buffer) => log?.warn({ redis: chunk.toString().trim() }, "redis-server"));
+  try {
+    await Promise.race([waitForPing(url, child, 10_000), spawnError]);
+  } catch (error) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw error;
+  }
+  return child;
+}
+
+/**
+ * REDIS_URL, or a supervised local redis-server: when the child dies it is started again on the same port
+ * and data directory (AOF), after 250 ms, then doubling delays up to 30 s while restarts keep failing
+ * (reset once it has run for a minute). ioredis connections reconnect to it by themselves.
+ */
+export async function startRedis(options: StartRedisOptions): Promise<RedisHandle> {
+  if (options.redisUrl) return { url: options.redisUrl, embedded: false, stop: async () => {} };
+
+  const dir = path.join(options.dataDir, "redis");
+  await mkdir(dir, { recursive: true });
+  const pidFile = path.join(dir, "redis.pid");
+  await stopStaleServer(pidFile);
+  const port = await freePort();
+  const args = redisArgs(port, dir, pidFile);
+  const binary = options.binary ?? "redis-server";
   const url = `redis://127.0.0.1:${port}`;
-  await Promise.race([waitForPing(url, child, 10_000), spawnError]);
-  options.log?.info({ port, dir }, "started local redis-server");
+  const log = options.log;
+  const backoff = options.restartBackoff ?? { baseMs: 250, maxMs: 30_000 };
+
+  let child: ChildProcess | undefined = await spawnRedis(binary, args, url, log);
+  log?.info({ port, dir }, "started local redis-server");
+  let stopping = false;
+  let restarts = 0;
+  let failures = 0;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let spawning: ChildProcess | undefined;
+
+  const supervise = (proc: ChildProcess) => {
+    proc.once("exit", (code, signal) => {
+      if (stopping || child !== proc) return;
+      child = undefined;
+      if (Date.now() - startedAt > 60_000) failures = 0;
+      log?.error({ code, signal }, "local redis-server died; restarting it");
+      scheduleRestart();
+    });
+  };
+  const scheduleRestart = () => {
+    const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** failures);
+    timer = setTimeout(() => {
+      timer = undefined;
+      void (async () => {
+        try {
+          const proc = await spawnRedis(binary, args, url, log, (p) => (spawning = p));
+          if (stopping) {
+            proc.kill("SIGKILL");
+            return;
+          }
+          child = proc;
+          startedAt = Date.now();
+          restarts++;
+          supervise(proc);
+          log?.info({ port, restarts }, "local redis-server restarted");
+        } catch (error) {
+          if (stopping) return;
+          failures++;
+          log?.error({ err: error instanceof Error ? error.message : String(error), failures }, "could not restart the local redis-server; trying again");
+          scheduleRestart();
+        } finally {
+          spawning = undefined;
+        }
+      })();
+    }, delay);
+    timer.unref();
+  };
+  supervise(child);
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
-    (stopped ??= new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const killTimer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      child.once("exit", () => {
-        clearTimeout(killTimer);
-        resolve();
+    (stopped ??= (async () => {
+      stopping = true;
+      clearTimeout(timer);
+      // A restart under way is killed; its start-up then fails and schedules nothing (stopping).
+      if (spawning && spawning.exitCode === null) spawning.kill("SIGKILL");
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const killTimer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+        proc.once("exit", () => {
+          clearTimeout(killTimer);
+          resolve();
+        });
+        proc.kill("SIGTERM");
       });
-      child.kill("SIGTERM");
-    }));
-  return { url, embedded: true, stop };
+    })());
+  return { url, embedded: true, stop, pid: () => child?.pid, restarts: () => restarts };
 }
 
 /** Connection options for the three ways the app talks to Redis. */

@@ -17,6 +17,7 @@ import { UnreachableError } from "../../core/ports.ts";
 import { eraseConversations } from "../../features/access/service.ts";
 import { START_ARGUMENT_PREFIX } from "../../features/subscription.ts";
 import type { Logger } from "../../logging/logger.ts";
+import { SampledLog } from "../../logging/sampled.ts";
 import { chatPage, loadAssets, type StaticFile } from "./page.ts";
 import { clearedSessionCookie, isSessionId, loadSessionSecret, readCookie, SESSION_COOKIE, sessionCookie, SessionSigner } from "./session.ts";
 import { toWebReply, Transcript, type Entry } from "./transcript.ts";
@@ -341,7 +342,9 @@ export class WebAdapter implements ChannelAdapter {
   // ── Lifecycle and sending ────────────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
-    await this.transcript.listen((error) => this.log.warn({ err: error.message }, "web: entry notices from other instances unavailable"));
+    // The subscriber reports every reconnect try while Redis is away: sampled.
+    const sampled = new SampledLog(this.log);
+    await this.transcript.listen((error) => sampled.warn("notices", { err: error.message }, "web: entry notices from other instances unavailable"));
     this.log.info("web chat on /chat, widget on /widget.js");
   }
 
