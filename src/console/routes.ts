@@ -12,6 +12,7 @@ import { CONSOLE_COOKIE, CsrfTokens, deviceName, listSessions, revokeSession, si
 import { field, sameOrigin, securityHeaders, sendPage, signedIn, signedPost, signInHelp, type ConsoleContext, type ConsoleDeps } from "./context.ts";
 import { html, notice, postForm } from "./html.ts";
 import { registerAnnouncements } from "./announcements.ts";
+import { registerContentReview } from "./content.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerProgress } from "./progress.ts";
 
@@ -145,6 +146,7 @@ export function consoleRoutes(deps: ConsoleDeps): (app: FastifyInstance) => Prom
     registerProgress(app, c);
     registerInbox(app, c);
     registerAnnouncements(app, c);
+    registerContentReview(app, c);
 
   };
 }

@@ -24,6 +24,7 @@ import { FakeZaloApi, zaloTextUpdate } from "../helpers/zalo-fake-api.ts";
 
 const OFFICER = 7001; // Telegram user: officer of the commune
 const SUPERVISOR = 7002; // Telegram user: supervisor of the province
+const ADMIN = 7003; // Telegram user: admin of the province
 const ZALO_TOKEN = "9876543210:zalo-console-test-token";
 const ZALO_SECRET = "zalo-console-secret";
 const ZALO_SUPERVISOR = "zalo-supervisor-1";
@@ -115,6 +116,7 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     await grantRole(p, { personId: await personForAccount(p, "telegram", String(OFFICER)), role: "OFFICER", unitCode: COMMUNE, by });
     await grantRole(p, { personId: await personForAccount(p, "telegram", String(SUPERVISOR)), role: "SUPERVISOR", unitCode: PROVINCE, by });
     await grantRole(p, { personId: await personForAccount(p, "zalo", ZALO_SUPERVISOR), role: "SUPERVISOR", unitCode: PROVINCE, by });
+    await grantRole(p, { personId: await personForAccount(p, "telegram", String(ADMIN)), role: "ADMIN", unitCode: PROVINCE, by });
 
     // Three months of figures for the province and six of its communes (Sen Ngư and five others).
     siblings = await p.adminUnit.findMany({ where: { parentCode: PROVINCE, validTo: null, code: { not: COMMUNE } }, orderBy: { code: "asc" }, take: 5, select: { code: true, name: true } });
@@ -435,6 +437,65 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: /Hủy thông báo số/ }).click();
     await expect.poll(() => page.locator(".lead").innerText()).toMatch(/đã hủy/);
     expect(zalo.texts(ZALO_CITIZEN).some((t) => t.includes("tháng Giêng"))).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it("content review: admins see the questions the bot could not answer, grouped, with the likely intent and the YAML lines; others are refused", async () => {
+    // Citizens on Telegram ask what the content does not cover well (one citizen each: no follow-ups).
+    const questions = [
+      "vneid bị treo ở màn hình quét mặt",
+      "vneid treo man hinh quet mat",
+      "vneid treo man hinh quet mat",
+      "chip trên thẻ bị bong ra",
+      "the bi bong chip",
+      "số 0912 345 678 của tôi không nhận được tin nhắn vneid",
+      "tối nay đội tuyển đá mấy giờ",
+    ];
+    const before = await app.db.prisma.unansweredQuestion.count();
+    for (const [i, text] of questions.entries()) expect((await postTelegram(text, 7400 + i)).status).toBe(200);
+    await expect.poll(() => app.db.prisma.unansweredQuestion.count(), { timeout: 15_000 }).toBe(before + questions.length);
+    // Stored redacted: no phone number in the table.
+    expect(await app.db.prisma.unansweredQuestion.count({ where: { text: { contains: "0912" } } })).toBe(0);
+
+    // An officer and a supervisor: no menu entry, and the page refuses them by URL.
+    for (const user of [OFFICER, SUPERVISOR]) {
+      const { page } = await browser();
+      await signIn(page, await linkFromTelegram(user));
+      expect(await page.getByRole("link", { name: "Rà soát nội dung" }).count()).toBe(0);
+      const response = await page.goto(`${app.url}/console/noi-dung`);
+      expect(response!.status()).toBe(403);
+      expect(await page.locator("main").innerText()).not.toMatch(/quet mat|quét mặt/);
+    }
+
+    const { page, problems } = await browser();
+    await signIn(page, await linkFromTelegram(ADMIN));
+    await page.getByRole("link", { name: "Rà soát nội dung" }).click();
+    await expect.poll(() => page.locator("h1").innerText()).toBe("Rà soát nội dung");
+    const groups = page.locator("section.review");
+    // The two face-scan spellings (asked three times) are one group, first; so are the two loose-chip ones.
+    const first = groups.first();
+    expect(await first.locator("h2").innerText()).toMatch(/Nhóm 1: «vneid treo man hinh quet mat» · 3 lần hỏi/);
+    expect(await first.locator("tbody tr").count()).toBe(2);
+    expect(await first.innerText()).toMatch(/Có lẽ thuộc mục: [\s\S]*vneid_loi_ung_dung[\s\S]*intents\/vneid_loi\.yaml[\s\S]*độ tin cậy/);
+    const yaml = await first.locator("pre.yaml").innerText();
+    expect(yaml).toBe(
+      '# intents/vneid_loi.yaml, «- id: vneid_loi_ung_dung», dưới «examples:»\n    - "vneid treo man hinh quet mat"\n    - "vneid bị treo ở màn hình quét mặt"',
+    );
+    const chip = groups.filter({ hasText: "chip trên thẻ bị bong ra" });
+    expect(await chip.count()).toBe(1);
+    expect(await chip.innerText()).toMatch(/the bi bong chip/);
+    // The redacted question is shown redacted and kept out of the YAML lines.
+    const main = await page.locator("main").innerText();
+    expect(main).toMatch(/\[số điện thoại\] của tôi không nhận được tin nhắn vneid/);
+    expect(main).not.toMatch(/0912/);
+    expect(await page.locator("pre.yaml", { hasText: "[số điện thoại]" }).count()).toBe(0);
+    expect(await groups.filter({ hasText: "đội tuyển" }).locator("pre.yaml").innerText()).toMatch(/^# Chưa rõ thuộc mục nào/);
+    await page.screenshot({ path: artifact("console-16-content-review.png"), fullPage: true });
+    await page.screenshot({ path: artifact("console-16b-content-review-top.png"), fullPage: true, clip: { x: 0, y: 0, width: 1366, height: 1250 } });
+
+    // Another period.
+    await page.getByRole("link", { name: "7 ngày qua" }).click();
+    await expect.poll(() => page.locator("main strong", { hasText: "7 ngày qua" }).count()).toBe(1);
     expect(problems).toEqual([]);
   });
 });
