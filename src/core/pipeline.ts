@@ -5,6 +5,7 @@
 import { addressSlot, type ConversationLexicon, detectAddress, offeredSlot, repliesSpeakingTo } from "./conversation.ts";
 import { parseDialogueState } from "./session.ts";
 import { redactPII } from "../privacy/redact.ts";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { resolveActor } from "./identity.ts";
 import { inTurn, turnLogFields } from "../logging/turn.ts";
 import { fill } from "./messages.ts";
@@ -111,6 +112,8 @@ const conversationLog: Middleware = async (ctx, next) => {
       ],
     });
   } catch (error) {
+    // The database went away during the turn: the whole turn is for later (see Pipeline.turn).
+    if (isDatabaseUnavailable(error)) throw error;
     // Losing a log line must not cost the user their answer.
     ctx.log.error({ err: error }, "could not store conversation");
   }
@@ -159,6 +162,11 @@ export class Pipeline {
       );
       return { replies, outcome: ctx.outcome ?? { ...noOutcome, fallback: false, confidence: 1 } };
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        // Not a bug: the channel may ask the platform to deliver the message again later.
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, "turn failed: database unavailable");
+        return { replies: [{ text: services.messages.error }], outcome: noOutcome, unavailable: "database" };
+      }
       log.error({ err: error }, "turn failed");
       return { replies: [{ text: services.messages.error }], outcome: noOutcome };
     }

@@ -63,6 +63,12 @@ export interface TurnOutcome {
 export interface TurnResult {
   replies: Reply[];
   outcome: TurnOutcome;
+  /**
+   * Set when the turn failed because the database could not be reached: the replies are only the polite
+   * "please try again". A channel whose platform re-delivers (Telegram, Zalo webhooks) sends nothing and
+   * asks for a re-delivery instead (ServiceUnavailableError).
+   */
+  unavailable?: "database";
 }
 
 /** A command as the platforms' command menus list it. */
@@ -96,6 +102,11 @@ export class RateLimitedError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A turn could not run because a dependency (the database) is down: worth a re-delivery later. */
+export class ServiceUnavailableError extends Error {
+  override name = "ServiceUnavailableError";
 }
 
 /** The recipient cannot be reached (blocked the bot, chat gone): do not retry. */

@@ -20,7 +20,7 @@ import type { Config } from "../../config/env.ts";
 import { checkCredentials } from "../../http/guard.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { UpdateLedger } from "../ledger.ts";
-import { UnreachableError, type ChannelAdapter, type ChannelDeps, type ChannelFactory, type Core, type IncomingMessage, type Reply, type SentMessage } from "../../core/ports.ts";
+import { ServiceUnavailableError, UnreachableError, type ChannelAdapter, type ChannelDeps, type ChannelFactory, type Core, type IncomingMessage, type Reply, type SentMessage } from "../../core/ports.ts";
 import { CommandMenu } from "./commands.ts";
 import { mapSendError } from "./errors.ts";
 import { RenderError, sendReplies } from "./render.ts";
@@ -206,7 +206,11 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   private async turn(api: Api, incoming: IncomingMessage, replyTo: number | undefined, ledgerId: string | undefined): Promise<void> {
-    const { replies } = await this.options.core.pipeline.handle(incoming);
+    const { replies, unavailable } = await this.options.core.pipeline.handle(incoming);
+    // The database is down: nothing is sent, the update is not marked done, and the webhook answers 503
+    // (retriable), so Telegram delivers it again once the database is back. Polling gets no re-delivery:
+    // there the citizen is told to try again.
+    if (unavailable && this.options.config.telegramMode === "webhook") throw new ServiceUnavailableError(`${unavailable} unavailable`);
     const chatId = chatIdParam(incoming.chatId);
     const ledger = this.ledger;
     const once = ledgerId

@@ -14,7 +14,7 @@ import { checkCredentials } from "../../http/guard.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { maskId } from "../../privacy/redact.ts";
 import { UpdateLedger } from "../ledger.ts";
-import { RateLimitedError, UnreachableError, type ChannelAdapter, type ChannelDeps, type ChannelFactory, type Core, type Reply, type SentMessage } from "../../core/ports.ts";
+import { RateLimitedError, ServiceUnavailableError, UnreachableError, type ChannelAdapter, type ChannelDeps, type ChannelFactory, type Core, type Reply, type SentMessage } from "../../core/ports.ts";
 import {
   isTransientZaloError,
   ZaloAbortedError,
@@ -257,13 +257,13 @@ export class ZaloAdapter implements ChannelAdapter {
     }
 
     try {
-      await this.handleMessage(update.event_name, message, id);
+      await this.handleMessage(update.event_name, message, id, source);
       await this.ledger.finish(id).catch((error: unknown) =>
         this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "Zalo: could not mark the event done"),
       );
       return "done";
     } catch (error) {
-      const transient = isTransientZaloError(error);
+      const transient = isTransientZaloError(error) || error instanceof ServiceUnavailableError;
       this.log.error(
         { err: error instanceof Error ? error.message : String(error), chat: maskId(message.chat.id), transient },
         "Zalo: could not deliver the answer",
@@ -278,7 +278,7 @@ export class ZaloAdapter implements ChannelAdapter {
     }
   }
 
-  private async handleMessage(event: string, message: ZaloMessage, ledgerId: string): Promise<void> {
+  private async handleMessage(event: string, message: ZaloMessage, ledgerId: string, source: "webhook" | "polling"): Promise<void> {
     const chatId = message.chat.id;
     // Only text is read; images, stickers, voice and unsupported messages get the core's
     // "please type your question" (the pipeline answers emptyMessage to a turn without text).
@@ -299,6 +299,9 @@ export class ZaloAdapter implements ChannelAdapter {
       receivedAt: receivedAt(message.date),
       messageRef: message.message_id,
     });
+    // The database is down: send nothing and leave the event unanswered, so Zalo delivers it again
+    // (polling gets no re-delivery: there the citizen is told to try again).
+    if (result.unavailable && source === "webhook") throw new ServiceUnavailableError(`${result.unavailable} unavailable`);
     await this.deliver(chatId, result.replies, "turn", undefined, ledgerId);
   }
 
