@@ -54,6 +54,19 @@ describe.each(channels)("conversation on %s", (channel) => {
     expect(chosen.outcome.intentId).toBe(firstQuestion);
   });
 
+  it("answers in the first reply what the question asked beyond the short answer", async () => {
+    const p = person();
+    // The short answer on the criminal record extract does not say which form to choose; its guide does.
+    const reply = await p.say("xin lý lịch tư pháp trên vneid thì chọn loại phiếu nào");
+    expect(reply.outcome.intentId).toBe("dvc_ly_lich_tu_phap");
+    const text = reply.replies[0]!.text;
+    expect(text).toContain("Về điều Bạn hỏi thêm:");
+    expect(text).toMatch(/- Chọn loại phiếu: thường là Phiếu số 1/);
+    // A question the short answer covers gets the short answer alone.
+    const plain = await p.say("quên mật khẩu vneid phải làm sao");
+    expect(plain.replies[0]!.text).not.toContain("Về điều Bạn hỏi thêm:");
+  });
+
   it("answers a follow-up about the fee or the place from the last answer", async () => {
     const p = person();
     const lost = await p.say("mất thẻ căn cước rồi làm sao");

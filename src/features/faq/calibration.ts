@@ -1,7 +1,7 @@
 // Written by `npm run faq -- calibrate --write` (src/features/faq/calibrate.ts); do not edit by hand.
 // Fitted on the intents' examples (cross-validated) and tests/fixtures/faq-calibration.yaml; never on the dev set.
 export interface ConfidenceModel {
-  /** One weight per input, in this order: coverage, cosine, margin, unknown, log1p(length), bigramRate, maxMissing, keywordCover, exampleCover, maxMatched, coverageMargin, cosineMargin, keywordMargin. */
+  /** One weight per input, in this order: coverage, cosine, margin, unknown, log1p(length), bigramRate, maxMissing, keywordCover, exampleCover, maxMatched, coverageMargin, cosineMargin, keywordMargin, learned, learnedMargin. */
   weights: number[];
   bias: number;
 }
@@ -16,8 +16,8 @@ export interface Calibration {
 }
 
 export const CALIBRATION: Calibration = {
-  answer: { weights: [2.0796, -0.4082, 2.3812, -0.18, 1.0273, 0.7957, -0.7649, 2.9663, 0.4154, -0.1464, 3.9265, -0.8294, 0.2795], bias: -5.3741 },
-  scope: { weights: [0.779, 2.0729, 0.3947, -0.3511, 1.1996, 2.0365, -1.9807, 3.1274, 1.7674, -0.4748, 1.4561, -1.0562, -1.7282], bias: -3.983 },
-  answerThreshold: 0.78,
-  suggestThreshold: 0.83,
+  answer: { weights: [0.9553, -0.0097, 2.0479, 0.3061, 0.4174, 0.6077, -1.3659, 2.9938, -0.2644, 0.5759, 1.9022, -0.6072, 0.0216, 1.688, 0.6927], bias: -3.7214 },
+  scope: { weights: [-0.0112, 1.9569, 0.2186, -0.3589, 0.5747, 1.5927, -2.0776, 3.1747, 0.933, -0.2377, 1.0189, -0.9922, -1.7767, 3.1897, -0.3336], bias: -2.4876 },
+  answerThreshold: 0.75,
+  suggestThreshold: 0.77,
 };

@@ -39,9 +39,9 @@ export interface FollowUp {
 }
 
 /** Words that carry no topic in a follow-up ("làm ở đâu vậy", "cái đó mất bao lâu"). */
-const EMPTY_WORDS = new Set(["lam", "thi", "co", "khong", "ko", "k", "vay", "the", "nay", "do", "no", "cai", "la", "sao", "nao", "duoc", "dc", "phai", "bao", "nhieu", "can", "muon", "hoi", "cho", "minh", "toi", "em", "a", "nua", "roi", "va", "voi", "de", "o", "ma", "nhung", "het", "theo", "ca"]);
+export const EMPTY_WORDS = new Set(["lam", "thi", "co", "khong", "ko", "k", "vay", "the", "nay", "do", "no", "cai", "la", "sao", "nao", "duoc", "dc", "phai", "bao", "nhieu", "can", "muon", "hoi", "cho", "minh", "toi", "em", "a", "nua", "roi", "va", "voi", "de", "o", "ma", "nhung", "het", "theo", "ca"]);
 
-function containsPhrase(haystack: string[], phrase: string): number {
+export function containsPhrase(haystack: string[], phrase: string): number {
   const needle = phrase.split(" ");
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
     for (let k = 0; k < needle.length; k++) if (haystack[i + k] !== needle[k]) continue outer;
@@ -98,9 +98,13 @@ export function analyzeFollowUp(text: string, lex: ConversationLexicon): FollowU
 }
 
 /** Lines and sentences of an answer and its guide, as the person reads them. */
-function sentences(intent: Intent): string[] {
-  const parts = [intent.answer, ...intent.steps.map((s) => s.text)].join("\n");
-  return parts
+export function sentences(intent: Intent): string[] {
+  return splitSentences([intent.answer, ...intent.steps.map((s) => s.text)].join("\n"));
+}
+
+/** Lines and sentences of a text (the «Bước tiếp» hint left out). */
+export function splitSentences(text: string): string[] {
+  return text
     .split(/\n+|(?<=[.!?])\s+(?=\p{Lu})/u)
     .map((s) => s.replace(/^[-•*]\s*/, "").trim())
     .filter((s) => s && !/«Bước tiếp»|Bước tiếp/.test(s));

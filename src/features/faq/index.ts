@@ -17,6 +17,7 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { redactPII } from "../../privacy/redact.ts";
 import { askOfficerButton } from "../handoff.ts";
 import { loadKnowledgeBase, type Intent, type KnowledgeBase } from "./knowledge.ts";
+import { askedDetails } from "./details.ts";
 import { analyzeFollowUp, aspectSentences, faqContextSlot, type FollowUp, readContext } from "./followup.ts";
 import { FaqMatcher, type MatcherOptions, type MatchResult } from "./matcher.ts";
 import { normalize } from "./normalize.ts";
@@ -58,15 +59,22 @@ export function createFaq(kb: KnowledgeBase, labels: Record<string, string | und
 /** Related intents shown as buttons under an answer (a phone screen holds two more without scrolling). */
 const RELATED_BUTTONS = 2;
 
-/** The short answer, its guide, and the intents it relates to as buttons (never "xem mục …" in the text). */
-function answerReply(intent: Intent, kb: KnowledgeBase): Reply {
+/**
+ * The short answer, its guide, and the intents it relates to as buttons (never "xem mục …" in the text);
+ * with `details` (askedDetails: the guide's lines on what the question asked beyond the short answer)
+ * under it.
+ */
+function answerReply(intent: Intent, kb: KnowledgeBase, details?: { heading: string; lines: string[] }): Reply {
   const rows: Button[][] = [];
   if (intent.steps.length) rows.push([{ label: "Bước tiếp", payload: `faq:s:${intent.id}:1` }]);
   for (const related of intent.related.slice(0, RELATED_BUTTONS).flatMap((id) => kb.byId.get(id) ?? [])) {
     rows.push([{ label: related.title, payload: `faq:a:${related.id}` }]);
   }
   rows.push([askOfficerButton, menuButton]);
-  return { text: intent.answer, buttons: rows };
+  const text = details?.lines.length
+    ? [intent.answer, details.heading, ...details.lines.map((l) => `- ${l}`)].join("\n")
+    : intent.answer;
+  return { text, buttons: rows };
 }
 
 /** Only the part of an answer a follow-up asked for ("phí bao nhiêu?" → the fee lines), with the whole one a tap away. */
@@ -124,6 +132,11 @@ async function recordUnanswered(prisma: PrismaClient, ctx: TurnContext, result: 
 
 export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLexicon): void {
   const { kb, matcher } = faq;
+  const detailContext = { lexicon: kb.lexicon, conversation: lexicon, wordWeight: (t: string) => matcher.wordWeight(t) };
+  const withDetails = (ctx: TurnContext, intent: Intent) => ({
+    heading: ctx.services.messages.askedDetails,
+    lines: askedDetails(intent, ctx.text, detailContext),
+  });
 
   /**
    * A follow-up on the last answer: the message read together with that intent's title; a bare
@@ -187,7 +200,7 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
     if (result.decision === "answer" && best) {
       ctx.outcome = { intentId: best.id, confidence: result.best!.confidence, fallback: false, suggestions: [] };
       await rememberTopic(ctx, best.id);
-      return [answerReply(best, kb)];
+      return [answerReply(best, kb, withDetails(ctx, best))];
     }
     await recordUnanswered(ctx.services.prisma, ctx, result, kb);
     // Likely but not sure, and the alternatives close: the likely answer now, the others one tap away.
@@ -195,7 +208,7 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
       const others = result.runnersUp.slice(0, 2).flatMap((c) => kb.byId.get(c.intentId) ?? []);
       ctx.outcome = { intentId: best.id, confidence: result.best!.confidence, fallback: false, suggestions: others.map((i) => i.id) };
       await rememberTopic(ctx, best.id);
-      const reply = answerReply(best, kb);
+      const reply = answerReply(best, kb, withDetails(ctx, best));
       return [
         {
           text: `${fill(m.tentativeAnswer, { title: best.title })}\n${reply.text}`,

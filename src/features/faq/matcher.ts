@@ -21,6 +21,7 @@ import Fuse from "fuse.js";
 import type { KnowledgeBase } from "./knowledge.ts";
 import { accentKey, foldDiacritics, normalize, type Normalized } from "./normalize.ts";
 import { type Calibration, CALIBRATION, type ConfidenceModel } from "./calibration.ts";
+import { NgramClassifier, type TrainingText } from "./classifier.ts";
 
 export type MatchDecision = "answer" | "suggest" | "fallback";
 
@@ -58,6 +59,12 @@ export interface MatcherOptions {
   fuzzy?: boolean;
   /** Logistic models for the confidence and the scope (default: the calibrated ones in calibration.ts). */
   calibration?: Calibration;
+  /**
+   * Weight of the learned model's posterior (classifier.ts) in the ranking score (default
+   * LEARNED_RANK_WEIGHT); 0 ranks on the hand-built evidence alone. Its posterior is always an input
+   * of the confidence.
+   */
+  learnedRankWeight?: number;
 }
 
 /** Evidence for one candidate intent. */
@@ -67,7 +74,7 @@ export interface CandidateFeatures {
   coverage: number;
   /** Best cosine similarity with one example, keyword or the title. */
   cosine: number;
-  /** Ranking score: mean of coverage and cosine. */
+  /** Ranking score: mean of coverage and cosine, plus a share of the learned model's posterior. */
   score: number;
   /** Share of the message's word pairs that the intent also uses (1 for one-word messages). */
   bigramRate: number;
@@ -79,6 +86,8 @@ export interface CandidateFeatures {
   exampleCover: number;
   /** Weight of the strongest word or pair the intent matches, over the IDF of a word used by one intent. */
   maxMatched: number;
+  /** The learned model's P(this intent | message) (classifier.ts). */
+  learned: number;
 }
 
 export interface QueryAnalysis {
@@ -106,6 +115,8 @@ export const FEATURE_NAMES = [
   "coverageMargin",
   "cosineMargin",
   "keywordMargin",
+  "learned",
+  "learnedMargin",
 ] as const;
 
 /** Inputs of the confidence model for candidate `index` (0 = best). */
@@ -118,11 +129,13 @@ export function featureVector(analysis: QueryAnalysis, index: number): number[] 
   let coverage = 0;
   let cosine = 0;
   let keyword = 0;
+  let learned = 0;
   analysis.candidates.forEach((o, k) => {
     if (k === index) return;
     coverage = Math.max(coverage, o.coverage);
     cosine = Math.max(cosine, o.cosine);
     keyword = Math.max(keyword, o.keywordCover);
+    learned = Math.max(learned, o.learned);
   });
   return [
     c.coverage,
@@ -138,6 +151,8 @@ export function featureVector(analysis: QueryAnalysis, index: number): number[] 
     c.coverage - coverage,
     c.cosine - cosine,
     c.keywordCover - keyword,
+    c.learned,
+    c.learned - learned,
   ];
 }
 
@@ -170,6 +185,8 @@ const LONE_MIN_CONFIDENCE = 0.3;
 const CANDIDATES = 12;
 /** Words whose IDF is below this do not count in the example-level comparison (too common to matter). */
 const MIN_DOC_IDF = 0.25;
+/** Share of the learned model's posterior in the ranking score (see MatcherOptions.learnedRankWeight). */
+const LEARNED_RANK_WEIGHT = 0.2;
 
 interface QueryTerm {
   id: number;
@@ -208,6 +225,8 @@ export class FaqMatcher {
   private readonly runnerUpRatio: number;
   private readonly fuzzy: boolean;
   private readonly calibration: Calibration;
+  private readonly learnedRankWeight: number;
+  private readonly classifier: NgramClassifier;
 
   private readonly intentIds: string[];
   private readonly termIds = new Map<string, number>();
@@ -255,6 +274,7 @@ export class FaqMatcher {
     this.maxRunnersUp = options.maxRunnersUp ?? 3;
     this.runnerUpRatio = options.runnerUpRatio ?? 0.6;
     this.fuzzy = options.fuzzy ?? true;
+    this.learnedRankWeight = options.learnedRankWeight ?? LEARNED_RANK_WEIGHT;
 
     const intents = kb.intents;
     const n = intents.length;
@@ -265,6 +285,7 @@ export class FaqMatcher {
     const perIntent: Map<number, number>[] = [];
     /** per intent: folded word → bit mask of its accent variants used there. */
     const intentAccents: Map<string, number>[] = [];
+    const trainingTexts: TrainingText[] = [];
     const termOf = (term: string): number => {
       let id = this.termIds.get(term);
       if (id === undefined) {
@@ -288,6 +309,7 @@ export class FaqMatcher {
       for (const source of sources) {
         const norm = normalize(source.text, kb.lexicon);
         if (norm.tokens.length === 0) continue;
+        trainingTexts.push({ intent: i, tokens: norm.tokens, weight: source.weight });
         const terms = new Set<number>();
         norm.tokens.forEach((token, k) => {
           terms.add(termOf(token));
@@ -310,6 +332,7 @@ export class FaqMatcher {
     });
     docStart.push(docTerms.length);
     this.docStart = Int32Array.from(docStart);
+    this.classifier = new NgramClassifier(trainingTexts, n);
 
     // IDF over intents (an intent is one document for this purpose); BM25's form, always > 0.
     const termCount = this.words.length;
@@ -381,6 +404,12 @@ export class FaqMatcher {
   /** Number of distinct words and word pairs in the index. */
   get vocabularySize(): number {
     return this.words.length;
+  }
+
+  /** IDF of a folded word over the intents (0 for a word no intent uses): how much it says about a topic. */
+  wordWeight(token: string): number {
+    const id = this.termIds.get(token);
+    return id === undefined ? 0 : this.idf[id]!;
   }
 
   private termWeight(term: number): number {
@@ -462,7 +491,8 @@ export class FaqMatcher {
     const unknown = query.totalUni > 0 ? query.unknownUni / query.totalUni : 1;
     if (query.uniTerms.length + query.biTerms.length === 0) return { ...empty, unknown, length: query.length };
     const pool = this.rankByCoverage(query);
-    const candidates = this.compareDocuments(pool, query).slice(0, CANDIDATES);
+    const learned = this.classifier.posterior(normalized.tokens);
+    const candidates = this.compareDocuments(pool, query, learned).slice(0, CANDIDATES);
     this.explainCandidates(candidates, query);
     return { normalized, candidates, unknown, length: query.length };
   }
@@ -600,7 +630,11 @@ export class FaqMatcher {
   }
 
   /** Stage 2, the pool only, document by document: cosine, keyword and example cover; ranked. */
-  private compareDocuments(pool: { intent: number; coverage: number }[], query: Query): CandidateFeatures[] {
+  private compareDocuments(
+    pool: { intent: number; coverage: number }[],
+    query: Query,
+    learned: Float64Array,
+  ): CandidateFeatures[] {
     const terms = [...query.uniTerms, ...query.biTerms];
     const weights = new Float64Array(terms.length);
     const credits = new Float64Array(terms.length);
@@ -647,12 +681,13 @@ export class FaqMatcher {
         intent: i,
         coverage,
         cosine,
-        score: 0.5 * coverage + 0.5 * cosine,
+        score: 0.5 * coverage + 0.5 * cosine + this.learnedRankWeight * learned[i]!,
         bigramRate: 0,
         maxMissing: 0,
         keywordCover: Math.min(1, keywordCover),
         exampleCover: Math.min(1, exampleCover),
         maxMatched: 0,
+        learned: learned[i]!,
       });
     }
     for (const term of terms) this.queryIndex[term.id] = -1;
