@@ -166,6 +166,10 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     const core = createCore({ config, db, log, counter, outbox, queues });
     const runtime: FeatureRuntime = { services: { ...core.services, outbox, queues }, channels: channelMap };
 
+    // PROCESS_ROLE: a web process takes updates and serves HTTP; a worker runs the queues (and sends
+    // through the adapters, which it builds but does not start).
+    const web = config.PROCESS_ROLE !== "worker";
+    const worker = config.PROCESS_ROLE !== "web";
     const channels = await createChannels({ config, core, queues, log });
     for (const channel of channels) channelMap.set(channel.name, channel);
     const metrics = createMetrics();
@@ -180,7 +184,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       unauthenticatedPerIpPerMinute: config.HTTP_UNAUTHENTICATED_PER_MINUTE,
       trustProxy: config.TRUST_PROXY,
       adminToken: config.ADMIN_API_TOKEN,
-      plugins: [
+      plugins: !web ? [] : [
         ...channels.flatMap((c) => (c.routes ? [(app: FastifyInstance) => c.routes!(app)] : [])),
         consoleRoutes({ config, prisma: db.prisma, messages: core.services.messages, log, registry: core.services.registry, outbox, queues, redis: queues.redis }),
         adminApi(config.ADMIN_API_TOKEN, { prisma: db.prisma }, core.features.flatMap((f) => (f.api ? [f.api(runtime)] : []))),
@@ -194,16 +198,20 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://127.0.0.1:${port}`;
 
-    for (const channel of channels) {
-      await channel.start();
-      // Channels stop first on shutdown: no new updates while the rest closes.
-      onStop(`channel ${channel.name}`, () => channel.stop());
+    if (web) {
+      for (const channel of channels) {
+        await channel.start();
+        // Channels stop first on shutdown: no new updates while the rest closes.
+        onStop(`channel ${channel.name}`, () => channel.stop());
+      }
     }
-    // Workers, schedules and outcome handlers, all registered before the outbox starts sending.
-    for (const feature of core.features) await feature.start?.(runtime);
-    outbox.start();
+    if (worker) {
+      // Workers, schedules and outcome handlers, all registered before the outbox starts sending.
+      for (const feature of core.features) await feature.start?.(runtime);
+      outbox.start();
+    }
     log.info(
-      { url, database: db.kind, redis: redis.embedded ? "embedded" : "external", channels: channels.map((c) => c.name) },
+      { url, role: config.PROCESS_ROLE, database: db.kind, redis: redis.embedded ? "embedded" : "external", channels: channels.map((c) => c.name) },
       "Trợ lý 06 is up",
     );
     return { http, core, db, queues, redis, url, channels: channelMap, outbox, stop: stopAll };

@@ -61,6 +61,10 @@ export const envSchema = z.object({
     message: "expected a redis:// or rediss:// URL, or leave it empty to start a local redis-server",
   }),
   REDIS_SERVER_BIN: z.string().default("redis-server"),
+  // What this process does (README "Running several instances"): "web" serves HTTP and takes platform
+  // updates, "worker" runs the queue workers and schedules (HTTP: health, readiness and metrics only),
+  // "all" both.
+  PROCESS_ROLE: z.enum(["web", "worker", "all"], { message: "expected web, worker or all" }).default("all"),
   // Key prefix of the job queues: two bots (or test apps) sharing one Redis keep their jobs apart with it.
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: "expected 1–40 letters, digits, - or _" }).default("troly06"),
   HOST: z.string().default("0.0.0.0"),
@@ -207,6 +211,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   if (config.ZALO_BOT_TOKEN && config.zaloMode === "webhook" && !config.ZALO_WEBHOOK_SECRET) {
     problems.push("Invalid setting ZALO_WEBHOOK_SECRET: required when ZALO_MODE is webhook (not set)");
+  }
+  if (config.PROCESS_ROLE !== "all" && (!config.DATABASE_URL || !config.REDIS_URL)) {
+    // A web process and a worker process must share one database and one Redis; the embedded ones are
+    // private to a process.
+    problems.push(`Invalid setting PROCESS_ROLE: ${config.PROCESS_ROLE} needs DATABASE_URL and REDIS_URL shared with the other processes (got PROCESS_ROLE=${config.PROCESS_ROLE} with ${!config.DATABASE_URL ? "DATABASE_URL" : "REDIS_URL"} empty)`);
   }
   if (problems.length) throw new ConfigError(problems.join("\n"));
   return config;

@@ -63,9 +63,11 @@ interface AppliedRow {
 }
 
 export async function applyMigrations(db: SqlExecutor, migrations: MigrationFile[]): Promise<MigrationReport> {
-  await db.exec(CREATE_TABLE);
+  // The lock first: CREATE TABLE IF NOT EXISTS is not safe against itself (two instances starting at once
+  // on an empty database both try to create the table's row type, and one fails).
   await db.query("SELECT pg_advisory_lock($1)", [PRISMA_ADVISORY_LOCK]);
   try {
+    await db.exec(CREATE_TABLE);
     const rows = await db.query<AppliedRow>(
       `SELECT id, migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at`,
     );

@@ -33,6 +33,7 @@ describe("configuration", () => {
     ["PUBLIC_URL", "not a url", /PUBLIC_URL: expected an https:\/\/ URL/],
     ["QUIET_HOURS_START", "25:00", /QUIET_HOURS_START: expected a time of day as HH:MM/],
     ["TELEGRAM_MODE", "push", /TELEGRAM_MODE: expected webhook or polling/],
+    ["PROCESS_ROLE", "scheduler", /Invalid setting PROCESS_ROLE: expected web, worker or all \(got "scheduler"\)/],
   ])("rejects a bad %s with one line naming it", (name, value, message) => {
     let error: unknown;
     try {
@@ -48,6 +49,15 @@ describe("configuration", () => {
   it("never prints a secret value in its error", () => {
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: "123:short" })).toThrow(/value hidden/);
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: "123:short" })).not.toThrow(/short/);
+  });
+
+  it("reads PROCESS_ROLE (default all); web and worker need a shared database and Redis", () => {
+    expect(loadConfig({}).PROCESS_ROLE).toBe("all");
+    const shared = { DATABASE_URL: "postgresql://db/troly06", REDIS_URL: "redis://redis:6379" };
+    expect(loadConfig({ ...shared, PROCESS_ROLE: "web" }).PROCESS_ROLE).toBe("web");
+    expect(loadConfig({ ...shared, PROCESS_ROLE: "worker" }).PROCESS_ROLE).toBe("worker");
+    expect(() => loadConfig({ PROCESS_ROLE: "worker", REDIS_URL: shared.REDIS_URL })).toThrow(/PROCESS_ROLE: worker needs DATABASE_URL and REDIS_URL/);
+    expect(() => loadConfig({ PROCESS_ROLE: "web", DATABASE_URL: shared.DATABASE_URL })).toThrow(/REDIS_URL empty/);
   });
 
   it("needs a webhook secret when a channel runs in webhook mode", () => {
