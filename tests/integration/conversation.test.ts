@@ -76,6 +76,12 @@ describe.each(channels)("conversation on %s", (channel) => {
     expect(fee.replies[0]!.text).toMatch(/70\.000 đồng/);
     const where = await p.say("làm online được không");
     expect(where.replies[0]!.text).toMatch(/VNeID|Dịch vụ công/);
+    // A longer question about the place, not answered on its own, is about the last topic too.
+    const q = person();
+    expect((await q.say("thủ tục đăng ký kết hôn thế nào")).outcome.intentId).toBe("dvc_dang_ky_ket_hon");
+    const place = await q.say("vợ sắp cưới quê tỉnh khác thì nộp ở đâu");
+    expect(place.outcome.intentId).toBe("dvc_dang_ky_ket_hon");
+    expect(place.replies[0]!.text).toMatch(/UBND cấp xã/);
     // The same short question without a conversation before it is not answered about lost cards.
     const cold = await person().say("phí bao nhiêu?");
     expect(cold.replies[0]!.text).not.toMatch(/70\.000 đồng/);

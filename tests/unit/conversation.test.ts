@@ -57,6 +57,7 @@ describe("small talk", () => {
     expect(smalltalkKind("dạ vâng", lex)).toBe("ack");
     expect(smalltalkKind("bot làm được gì", lex)).toBe("help");
     expect(smalltalkKind("chào bạn, bạn có thể giúp gì", lex)).toBe("help");
+    expect(smalltalkKind("bot giúp được những việc gì vậy", lex)).toBe("help");
     expect(smalltalkKind("vneid là gì", lex)).toBeNull();
   });
 
@@ -100,6 +101,10 @@ describe("follow-ups", () => {
     expect(analyzeFollowUp("còn con tôi 5 tuổi thì sao", lex)).toMatchObject({ kind: "marker", rest: "con toi 5 tuoi", aspect: null });
     expect(analyzeFollowUp("à không, ý tôi là thẻ của mẹ tôi", lex)).toMatchObject({ kind: "correction", rest: "the cua me toi" });
     expect(analyzeFollowUp("đăng ký thường trú cho con mới sinh cần những giấy tờ nào ạ", lex)).toBeNull();
+    // Longer, with words of its own: a follow-up only when the matcher does not answer it alone.
+    const longer = "vợ sắp cưới quê tỉnh khác thì nộp ở đâu";
+    expect(analyzeFollowUp(longer, lex, false)).toMatchObject({ kind: "aspect", aspect: "place", aspectOnly: false });
+    expect(analyzeFollowUp(longer, lex, true)).toBeNull();
   });
 
   it("keeps the topic for half an hour of silence", () => {

@@ -50,8 +50,19 @@ export function containsPhrase(haystack: string[], phrase: string): number {
   return -1;
 }
 
-/** Whether and how a message follows up on the last answer; null for a question of its own. */
-export function analyzeFollowUp(text: string, lex: ConversationLexicon): FollowUp | null {
+/** An aspect question of up to this many words is a follow-up; of up to ASPECT_UNANSWERED_WORDS when it is not answered on its own. */
+const ASPECT_WORDS = 5;
+/**
+ * "người yêu mình ở tỉnh khác thì làm ở đâu" after «đăng ký kết hôn»: longer, with words of its own, but
+ * not a question the FAQ answers alone; the place it asks is the last topic's.
+ */
+const ASPECT_UNANSWERED_WORDS = 10;
+
+/**
+ * Whether and how a message follows up on the last answer; null for a question of its own.
+ * `answeredAlone`: the matcher answers the message without the context.
+ */
+export function analyzeFollowUp(text: string, lex: ConversationLexicon, answeredAlone = false): FollowUp | null {
   let list = words(text);
   if (list.length === 0) return null;
   let kind: FollowUp["kind"] | null = null;
@@ -92,7 +103,8 @@ export function analyzeFollowUp(text: string, lex: ConversationLexicon): FollowU
   }
   const content = remaining.filter((w) => !EMPTY_WORDS.has(w) && !lex.softeners.has(w));
   const aspectOnly = aspect !== null && content.length === 0;
-  if (!kind && aspect && (aspectOnly || list.length <= 5)) kind = "aspect";
+  const aspectWords = answeredAlone ? ASPECT_WORDS : ASPECT_UNANSWERED_WORDS;
+  if (!kind && aspect && (aspectOnly || list.length <= aspectWords)) kind = "aspect";
   if (!kind) return null;
   return { kind, rest: list.join(" "), aspect, aspectOnly };
 }

@@ -183,7 +183,7 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
     const result = matcher.match(ctx.text);
     const context = readContext(await ctx.loadState(), ctx.message.receivedAt.getTime());
     const last = context ? kb.byId.get(context.intent) : undefined;
-    const follow = last ? analyzeFollowUp(ctx.text, lexicon) : null;
+    const follow = last ? analyzeFollowUp(ctx.text, lexicon, result.decision === "answer") : null;
     // A short message after an answer is read as a follow-up first ("đăng ký ở đâu" after «mức 2» is
     // about VNeID, not about registering a motorbike); a long one that is answered on its own is a new question.
     const short = words(ctx.text).length <= SHORT_FOLLOW_UP_WORDS;
