@@ -88,9 +88,13 @@ export function readOfficialList(): OfficialList {
   const checksum = createHash("sha256").update(raw).digest("hex");
   const items = JSON.parse(raw.toString("utf8")) as Array<{ type: string; name?: string; data?: unknown[] }>;
   const table = <T>(name: string) => (items.find((i) => i.type === "table" && i.name === name)?.data ?? []) as T[];
-  const provinces = table<PackageProvince>("provinces");
-  const wards = table<PackageWard>("wards");
-  const mappings = table<PackageMapping>("ward_mappings");
+  // Names in NFC: 32 ward names of the package write a tone mark as a separate combining character
+  // ("Hội" as ô + U+0323), which looks the same but compares and sorts differently from what people type.
+  const nfc = <T extends object>(row: T): T =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "string" ? v.normalize("NFC") : v])) as T;
+  const provinces = table<PackageProvince>("provinces").map(nfc);
+  const wards = table<PackageWard>("wards").map(nfc);
+  const mappings = table<PackageMapping>("ward_mappings").map(nfc);
 
   const current: UnitRecord[] = [];
   const provinceByName = new Map<string, string>();
