@@ -8,7 +8,7 @@ import { loadCatalog, label, type IndicatorDef } from "../features/indicators/ca
 import { formatNumber, formatPercent } from "../features/indicators/numbers.ts";
 import { isStale, periodLabel, type PeriodKind } from "../features/indicators/periods.ts";
 import { childUnits, childValuesAt, childValuesLatest, rankRows, score, unitFigures, unitsByCode, type UnitFigure, type UnitRow, type ValueRow } from "../features/indicators/query.ts";
-import { shortValue, valueText } from "../features/indicators/views.ts";
+import { listedFor, shortValue, valueText } from "../features/indicators/views.ts";
 import { unitPaths } from "../security/policy.ts";
 import { barChart, lineChart, type ChartBar } from "./charts.ts";
 import { allowedOn, homeUnit, signedIn, sendPage, type ConsoleContext, type Signed } from "./context.ts";
@@ -106,7 +106,9 @@ interface Summary {
 async function summary(c: ConsoleContext, unit: UnitRow, defs?: IndicatorDef[]): Promise<Summary> {
   const catalog = loadCatalog();
   const figures = await unitFigures(c.prisma, unit.code, defs?.map((d) => d.code));
-  const withData = catalog.list.filter((d) => figures.has(d.code) && (defs ? defs.includes(d) : d.service === undefined));
+  // Ended indicators (history) are not listed for a unit in force, as in /tiendo.
+  const now = new Date();
+  const withData = catalog.list.filter((d) => figures.has(d.code) && listedFor(d, unit, now) && (defs ? defs.includes(d) : d.service === undefined));
   const shown = [...withData.filter((d) => d.key), ...withData.filter((d) => !d.key)];
   const pairs = shown.map((d) => ({ indicator: d.code, period: figures.get(d.code)!.latest.period }));
   const [siblings, children, kids] = await Promise.all([
@@ -233,7 +235,8 @@ ${missing.length ? html`<p>Chưa báo cáo (${missing.length}): ${missing.map((k
 async function servicesPage(c: ConsoleContext, signed: Signed, unit: UnitRow): Promise<Html> {
   const catalog = loadCatalog();
   const aggregate = ["dvc25_tong", "dvc25_cong_an", "dvc25_nganh"].flatMap((code) => (catalog.byCode.has(code) ? [catalog.byCode.get(code)!] : []));
-  const defs = [...catalog.services, ...aggregate];
+  const services = catalog.services.filter((d) => listedFor(d, unit, new Date()));
+  const defs = [...services, ...aggregate];
   const s = await summary(c, unit, defs);
   const top = await crumbs(c, signed, unit);
   const row = (def: IndicatorDef) => {
@@ -248,7 +251,7 @@ async function servicesPage(c: ConsoleContext, signed: Signed, unit: UnitRow): P
   return html`${top}
 <p class="lead">Tỷ lệ hồ sơ nộp trực tuyến của từng dịch vụ công thiết yếu. Dòng tô vàng: dưới 50%.</p>
 ${exportLinks(unit, "dvc")}
-<div class="table-wrap"><table><caption>25 dịch vụ công thiết yếu – ${unit.name}</caption>${head}<tbody>${catalog.services.map(row)}</tbody></table></div>
+<div class="table-wrap"><table><caption>25 dịch vụ công thiết yếu – ${unit.name}</caption>${head}<tbody>${services.map(row)}</tbody></table></div>
 ${aggregate.length ? html`<div class="table-wrap"><table><caption>Tổng hợp</caption>${head}<tbody>${aggregate.map(row)}</tbody></table></div>` : ""}`;
 }
 

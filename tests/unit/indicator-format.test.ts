@@ -1,6 +1,6 @@
 // Vietnamese numbers in and out, reporting periods, the indicator catalogue, the chart renderer.
 import { describe, expect, it } from "vitest";
-import { findIndicators, loadCatalog, parseCatalog } from "../../src/features/indicators/catalog.ts";
+import { appliesTo, currentIndicators, findIndicators, hasEnded, loadCatalog, parseCatalog } from "../../src/features/indicators/catalog.ts";
 import { barChartPng } from "../../src/features/indicators/chart.ts";
 import {
   computeRate,
@@ -10,7 +10,7 @@ import {
   formatPointChange,
   parseVietnameseNumber,
 } from "../../src/features/indicators/numbers.ts";
-import { isStale, parsePeriod, periodLabel } from "../../src/features/indicators/periods.ts";
+import { isStale, parsePeriod, periodLabel, periodStart } from "../../src/features/indicators/periods.ts";
 import { fitText } from "../../src/features/indicators/views.ts";
 import { readCsv } from "../../src/core/tabular.ts";
 
@@ -107,6 +107,16 @@ describe("periods", () => {
     expect(parsePeriod(raw)).toBeNull();
   });
 
+  it.each([
+    ["2026-03", "2026-03-01"],
+    ["2026-Q1", "2026-01-01"],
+    ["2025-Q3", "2025-07-01"],
+    ["2026", "2026-01-01"],
+    ["2026-03-20", "2026-03-20"],
+  ] as const)("%s starts on %s", (raw, start) => {
+    expect(periodStart(parsePeriod(raw)!)).toEqual(new Date(`${start}T00:00:00Z`));
+  });
+
   it("labels periods in Vietnamese and knows when a figure is stale", () => {
     const march = parsePeriod("2024-03")!;
     expect(periodLabel(march.kind, march.key, march.end)).toBe("tháng 3/2024");
@@ -146,7 +156,36 @@ describe("indicator catalogue", () => {
     expect(findIndicators(catalog, "khong co chi tieu nay")).toEqual([]);
   });
 
+  it("marks what ended as history and adds what the two tiers track", () => {
+    const code = (c: string) => catalog.byCode.get(c)!;
+    // District one-stop desks ended with the districts; DVC 1 with NĐ 58/2026 (15/3/2026); the COVID-19 items.
+    expect(code("cong_tinh_tt_huyen")).toMatchObject({ until: "2025-06-30" });
+    expect(code("dvc_xac_nhan_cmnd")).toMatchObject({ until: "2026-03-14", ended: expect.stringMatching(/NĐ 58\/2026/) });
+    for (const c of ["tiem_chung_cap_nhat", "tiem_chung_xac_thuc", "tiem_chung_ky_so", "nq68_cap_nhat", "lamsach_tiem_chung"]) {
+      expect(code(c).until, c).toBe("2025-06-30");
+    }
+    const december = new Date("2026-12-01T00:00:00Z");
+    const listed = currentIndicators(catalog, december).map((d) => d.code);
+    expect(listed).not.toContain("cong_tinh_tt_huyen");
+    expect(listed).not.toContain("dvc_xac_nhan_cmnd");
+    expect(listed).toEqual(expect.arrayContaining(["cong_qg_tt_xa", "cc_tre_em_duoi_14", "vneid_to_chuc", "cc_cap_lai_dia_gioi", "cong_tinh_tt_xa"]));
+    // Before 15/3/2026 DVC 1 was still in force.
+    expect(currentIndicators(catalog, new Date("2026-03-14T12:00:00Z")).map((d) => d.code)).toContain("dvc_xac_nhan_cmnd");
+    expect(hasEnded(code("dvc_xac_nhan_cmnd"), new Date("2026-03-14T23:59:00Z"))).toBe(false);
+    expect(hasEnded(code("dvc_xac_nhan_cmnd"), new Date("2026-03-15T00:00:00Z"))).toBe(true);
+    const span = (raw: string) => {
+      const p = parsePeriod(raw)!;
+      return [periodStart(p), p.end] as const;
+    };
+    expect(appliesTo(code("dvc_xac_nhan_cmnd"), ...span("2026-03"))).toBe(true);
+    expect(appliesTo(code("dvc_xac_nhan_cmnd"), ...span("2026-04"))).toBe(false);
+    expect(appliesTo(code("cc_cap_lai_dia_gioi"), ...span("2025-06"))).toBe(false);
+    expect(appliesTo(code("cc_cap_lai_dia_gioi"), ...span("2025"))).toBe(true);
+  });
+
   it("rejects a catalogue with mistakes, naming the problem", () => {
+    expect(() => parseCatalog('indicators:\n  - { code: ab, name: Tên, group: G, kind: share, until: "2025-06-30" }\n')).toThrow(/ended: until và ended/);
+    expect(() => parseCatalog('indicators:\n  - { code: ab, name: Tên, group: G, kind: share, until: "30/06/2025", ended: "lý do" }\n')).toThrow(/until/);
     expect(() => parseCatalog("indicators:\n  - { code: A-B, name: Tên, group: G, kind: share }\n")).toThrow(/indicators\.0\.code/);
     expect(() => parseCatalog("indicators:\n  - { code: ab, name: Tên, group: G, kind: ratio }\n")).toThrow(/kind/);
     expect(() =>

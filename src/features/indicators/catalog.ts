@@ -10,7 +10,10 @@ import { foldDiacritics } from "../../core/text.ts";
 
 export type IndicatorKind = "share" | "target" | "count";
 
-const indicatorSchema = z.strictObject({
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "ngày dạng YYYY-MM-DD");
+
+const indicatorSchema = z
+  .strictObject({
   // ≤ 24 characters keeps button payloads such as "td:c:<code>:<unit code>" within 64 bytes.
   code: z.string().regex(/^[a-z0-9_]{2,24}$/, "mã chỉ tiêu: chữ thường, số, _ (2–24 ký tự)"),
   name: z.string().trim().min(3),
@@ -23,7 +26,15 @@ const indicatorSchema = z.strictObject({
   counts: z.string().trim().min(1).optional(),
   aliases: z.array(z.string().trim().min(1)).default([]),
   integer: z.boolean().default(true),
-});
+  /** First day the indicator applies; periods that end before it are refused. */
+  since: day.optional(),
+  /** Last day the indicator applies: after it the indicator is history (importable for old periods only). */
+  until: day.optional(),
+  /** Why it ended, shown to users next to "đã kết thúc". */
+  ended: z.string().trim().min(3).optional(),
+  })
+  .refine((d) => (d.until === undefined) === (d.ended === undefined), { message: "until và ended phải đi cùng nhau", path: ["ended"] })
+  .refine((d) => !d.since || !d.until || d.since <= d.until, { message: "since sau until", path: ["since"] });
 
 const catalogSchema = z.strictObject({ indicators: z.array(indicatorSchema).min(1) });
 
@@ -142,4 +153,26 @@ export function findIndicators(catalog: Catalog, query: string): IndicatorDef[] 
 
 export function label(def: IndicatorDef): string {
   return def.short ?? def.name;
+}
+
+const utcDay = (text: string) => new Date(`${text}T00:00:00Z`);
+
+/** Has the indicator ended by `at` (its last day, `until`, is before that day)? */
+export function hasEnded(def: IndicatorDef, at: Date): boolean {
+  return def.until !== undefined && at.getTime() > utcDay(def.until).getTime() + 86_400_000 - 1;
+}
+
+/**
+ * Does the indicator apply to a period from `start` to `end`? A period that begins after `until` or ends
+ * before `since` does not: figures of an ended indicator are taken for its own time only.
+ */
+export function appliesTo(def: IndicatorDef, start: Date, end: Date): boolean {
+  if (def.until !== undefined && start.getTime() > utcDay(def.until).getTime()) return false;
+  if (def.since !== undefined && end.getTime() < utcDay(def.since).getTime()) return false;
+  return true;
+}
+
+/** The indicators listed for a unit in force at `at`: the catalogue without those that ended. */
+export function currentIndicators(catalog: Catalog, at: Date): IndicatorDef[] {
+  return catalog.list.filter((d) => !hasEnded(d, at));
 }

@@ -9,7 +9,8 @@ import { refusal } from "../../core/helpers.ts";
 import { findUnits, successionNote, withNote } from "../units.ts";
 import { ensureCatalog, findIndicators, label, loadCatalog, type IndicatorDef } from "./catalog.ts";
 import { unitsByCode, type UnitRow } from "./query.ts";
-import { chartView, childrenView, dvcView, summaryView, type ViewContext } from "./views.ts";
+import { historyView, summaryWithHistory } from "./history.ts";
+import { chartView, childrenView, dvcView, listedFor, type ViewContext } from "./views.ts";
 
 function viewContext(ctx: TurnContext): ViewContext {
   return { prisma: ctx.services.prisma, messages: ctx.services.messages, catalog: loadCatalog(), now: ctx.message.receivedAt };
@@ -44,7 +45,7 @@ async function lookUpUnit(ctx: TurnContext, query: string): Promise<UnitLookup> 
   if (found.length === 0) return { kind: "none" };
   const allowed: UnitRow[] = [];
   for (const u of found) {
-    if (await mayView(ctx, u.code)) allowed.push({ code: u.code, name: u.name, level: u.level, path: u.path, parent_code: u.parentCode });
+    if (await mayView(ctx, u.code)) allowed.push({ code: u.code, name: u.name, level: u.level, path: u.path, parent_code: u.parentCode, valid_to: u.validTo });
   }
   if (allowed.length === 0) return { kind: "refused" };
   const note = await successionNote(ctx.services.prisma, found.filter((u) => allowed.some((a) => a.code === u.code)));
@@ -64,6 +65,7 @@ function chooseIndicator(ctx: TurnContext, query: string, defs: IndicatorDef[], 
 const HELP_WORDS = new Set(["huongdan", "huong dan", "help", "?", "trogiup", "tro giup"]);
 const DVC_WORDS = new Set(["dvc", "25dvc", "dich vu cong"]);
 const CHART_WORDS = ["bieudo", "bieu do", "chart"];
+const HISTORY_WORDS = ["lichsu", "lich su", "truoc sap nhap"];
 
 /** "<indicator words> <unit words>": the longest indicator prefix whose rest names a unit. */
 async function indicatorThenUnit(
@@ -97,6 +99,9 @@ async function indicatorCommand(ctx: TurnContext, query: string, mode: "i" | "c"
     if (split.unit.kind === "one") unit = split.unit.unit;
     defs = split.defs;
   }
+  // Ended indicators are not offered for a unit in force, unless nothing else matches.
+  const listed = defs.filter((d) => listedFor(d, unit, ctx.message.receivedAt));
+  if (listed.length) defs = listed;
   if (defs.length > 1) return chooseIndicator(ctx, query, defs, unit, mode);
   const v = viewContext(ctx);
   return mode === "c" ? chartView(v, unit, defs[0]!) : childrenView(v, unit, defs[0]!);
@@ -111,7 +116,7 @@ async function tiendo(ctx: TurnContext, args: string): Promise<Reply[]> {
   const v = viewContext(ctx);
   const text = args.trim();
   const folded = foldDiacritics(text).replace(/\s+/g, " ");
-  if (!text) return summaryView(v, own);
+  if (!text) return summaryWithHistory(v, own);
   if (HELP_WORDS.has(folded)) return [{ text: m.tiendoUsage }];
 
   const dvcWord = [...DVC_WORDS].find((w) => folded === w || folded.startsWith(`${w} `));
@@ -123,6 +128,17 @@ async function tiendo(ctx: TurnContext, args: string): Promise<Reply[]> {
     if (found.kind === "refused") return refusal(ctx);
     if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, rest, found.units, (u) => ["d", u.code]));
     return withNote(found.note, await dvcView(v, found.unit));
+  }
+
+  const historyWord = HISTORY_WORDS.find((w) => folded === w || folded.startsWith(`${w} `));
+  if (historyWord) {
+    const rest = text.split(/\s+/).slice(historyWord.split(" ").length).join(" ");
+    if (!rest) return historyView(v, own);
+    const found = await lookUpUnit(ctx, rest);
+    if (found.kind === "none") return [{ text: fill(m.unitNotFound, { query: rest }) }];
+    if (found.kind === "refused") return refusal(ctx);
+    if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, rest, found.units, (u) => ["h", u.code]));
+    return withNote(found.note, await historyView(v, found.unit));
   }
 
   const chartWord = CHART_WORDS.find((w) => folded === w || folded.startsWith(`${w} `));
@@ -139,12 +155,12 @@ async function tiendo(ctx: TurnContext, args: string): Promise<Reply[]> {
 
   const found = await lookUpUnit(ctx, text);
   if (found.kind === "refused") return refusal(ctx);
-  if (found.kind === "one") return withNote(found.note, await summaryView(v, found.unit));
+  if (found.kind === "one") return withNote(found.note, await summaryWithHistory(v, found.unit));
   if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, text, found.units, (u) => ["u", u.code]));
   return indicatorCommand(ctx, text, "i", own);
 }
 
-/** Button presses: "td:u:<unit>", "td:d:<unit>", "td:i:<indicator>:<unit>", "td:c:<indicator>:<unit>". */
+/** Button presses: "td:u:<unit>", "td:d:<unit>", "td:h:<unit>", "td:i:<indicator>:<unit>", "td:c:<indicator>:<unit>". */
 async function pressed(ctx: TurnContext, value: string): Promise<Reply[]> {
   const [mode, first = "", second = ""] = value.split(":");
   const unitCode = mode === "i" || mode === "c" ? second : first;
@@ -155,7 +171,9 @@ async function pressed(ctx: TurnContext, value: string): Promise<Reply[]> {
   const v = viewContext(ctx);
   switch (mode) {
     case "u":
-      return summaryView(v, unit);
+      return summaryWithHistory(v, unit);
+    case "h":
+      return historyView(v, unit);
     case "d":
       return dvcView(v, unit);
     case "i":

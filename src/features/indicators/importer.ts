@@ -7,9 +7,9 @@
 // computed rate is stored next to the reported one, and the warning shows both.
 import { cellText, readCsv, readTableFile, type Cell, type RowError, type Table, type TableRow, type TableSpec } from "../../core/tabular.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
-import { ensureCatalog, loadCatalog, type Catalog, type IndicatorDef } from "./catalog.ts";
+import { appliesTo, ensureCatalog, loadCatalog, type Catalog, type IndicatorDef } from "./catalog.ts";
 import { computeRate, formatNumber, formatPercent, parseVietnameseNumber } from "./numbers.ts";
-import { formatDate, parsePeriod, type Period } from "./periods.ts";
+import { formatDate, parsePeriod, periodStart, type Period } from "./periods.ts";
 
 /** Tolerance between a reported rate and the computed one, in percentage points. */
 export const RATE_TOLERANCE = 0.5;
@@ -101,6 +101,19 @@ function readAmount(cell: Cell, column: string, integer: boolean): { value?: num
 }
 
 const fmtAmount = (n: number) => formatNumber(n, 4);
+
+const isoDay = (text: string) => formatDate(new Date(`${text}T00:00:00Z`));
+
+/** Why an ended (or not yet started) indicator takes no figures for this period. */
+function outsideValidity(def: IndicatorDef, period: Period): string {
+  if (def.until && periodStart(period) > new Date(`${def.until}T00:00:00Z`)) {
+    return (
+      `chỉ tiêu "${def.code}" đã kết thúc sau ngày ${isoDay(def.until)} — ${def.ended ?? ""}; ` +
+      `chỉ nhập được số liệu của các kỳ cũ, kỳ ${period.key} bắt đầu sau ngày đó`
+    );
+  }
+  return `chỉ tiêu "${def.code}" áp dụng từ ngày ${isoDay(def.since!)}: kỳ ${period.key} kết thúc trước ngày đó`;
+}
 
 /**
  * Checks rows against the catalogue and the units in the database, collecting every problem. Writes
@@ -212,6 +225,7 @@ export class RowValidator {
     if (period === undefined) this.periods.set(periodText, (period = parsePeriod(periodText)));
     if (!periodText) problems.push(`thiếu kỳ báo cáo (period), ${periodHint}`);
     else if (!period) problems.push(`kỳ "${periodText}" không hợp lệ, cần ${periodHint}`);
+    if (indicator && period && !appliesTo(indicator, periodStart(period), period.end)) problems.push(outsideValidity(indicator, period));
     let unitCode = "";
     if (codeText) {
       const unit = this.resolveUnit(codeText, period);

@@ -57,6 +57,21 @@ export function parsePeriod(raw: string | number | null | undefined): Period | n
   return null;
 }
 
+/** First day of a period (UTC midnight); an "as of" date is its own start. */
+export function periodStart(period: Pick<Period, "kind" | "key" | "end">): Date {
+  const year = Number(period.key.slice(0, 4));
+  switch (period.kind) {
+    case "MONTH":
+      return new Date(Date.UTC(year, Number(period.key.slice(5, 7)) - 1, 1));
+    case "QUARTER":
+      return new Date(Date.UTC(year, (Number(period.key.slice(6)) - 1) * 3, 1));
+    case "YEAR":
+      return new Date(Date.UTC(year, 0, 1));
+    default:
+      return period.end;
+  }
+}
+
 export function formatDate(date: Date): string {
   return `${pad(date.getUTCDate())}/${pad(date.getUTCMonth() + 1)}/${date.getUTCFullYear()}`;
 }

@@ -3,7 +3,7 @@
 import type { Button, Reply } from "../../core/types.ts";
 import { fill, type Messages } from "../../core/messages.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
-import { label, type Catalog, type IndicatorDef } from "./catalog.ts";
+import { hasEnded, label, type Catalog, type IndicatorDef } from "./catalog.ts";
 import { barChartPng, type Bar } from "./chart.ts";
 import { formatCountChange, formatNumber, formatPercent, formatPointChange } from "./numbers.ts";
 import { formatDate, isStale, periodLabel, type PeriodKind } from "./periods.ts";
@@ -41,7 +41,7 @@ export function payload(...parts: string[]): string {
   return value;
 }
 
-function safeButton(text: string, ...parts: string[]): Button[] {
+export function safeButton(text: string, ...parts: string[]): Button[] {
   const value = ["td", ...parts].join(":");
   return Buffer.byteLength(value) <= 64 ? [{ label: text, payload: value }] : [];
 }
@@ -64,7 +64,7 @@ function whenLabel(row: Pick<ValueRow, "period_kind" | "period" | "period_end">,
   };
 }
 
-function periodText(row: Pick<ValueRow, "period_kind" | "period" | "period_end">): string {
+export function periodText(row: Pick<ValueRow, "period_kind" | "period" | "period_end">): string {
   return periodLabel(row.period_kind as PeriodKind, row.period, row.period_end);
 }
 
@@ -83,7 +83,7 @@ export function shortValue(def: IndicatorDef, row: Pick<ValueRow, "numerator" | 
   return row.rate === null ? "—" : formatPercent(row.rate);
 }
 
-function reportedNote(m: Messages, def: IndicatorDef, row: ValueRow): string | undefined {
+export function reportedNote(m: Messages, def: IndicatorDef, row: ValueRow): string | undefined {
   if (def.kind === "count" || row.reported_rate === null || row.rate === null) return undefined;
   if (Math.abs(row.rate - row.reported_rate) <= RATE_TOLERANCE) return undefined;
   return fill(m.tiendoReported, { reported: formatPercent(row.reported_rate, 2), computed: formatPercent(row.rate, 2) });
@@ -101,25 +101,38 @@ function unitName(units: Map<string, UnitRow>, code: string): string {
   return units.get(code)?.name ?? code;
 }
 
-/** Which indicators the summary shows: key ones with figures first, then others, in catalogue order. */
-function summaryIndicators(catalog: Catalog, figures: Map<string, UnitFigure>): IndicatorDef[] {
-  const withData = catalog.list.filter((d) => figures.has(d.code));
+/**
+ * Is `def` listed for `unit` at `now`? Ended indicators are history: not listed for a unit in force, still
+ * shown (marked) for a unit of an ended list edition.
+ */
+export function listedFor(def: IndicatorDef, unit: Pick<UnitRow, "valid_to">, now: Date): boolean {
+  return unit.valid_to !== null || !hasEnded(def, now);
+}
+
+/** The indicator's label, with "(đã kết thúc)" when it has ended. */
+export function labelAt(m: Messages, def: IndicatorDef, now: Date): string {
+  return hasEnded(def, now) ? `${label(def)} (${m.tiendoEndedMark})` : label(def);
+}
+
+/** Which indicators a summary shows: key ones with figures first, then others, in catalogue order. */
+export function summaryIndicators(catalog: Catalog, figures: Map<string, UnitFigure>, unit: Pick<UnitRow, "valid_to">, now: Date, max = SUMMARY_INDICATORS): IndicatorDef[] {
+  const withData = catalog.list.filter((d) => figures.has(d.code) && listedFor(d, unit, now));
   const keys = withData.filter((d) => d.key);
   const others = withData.filter((d) => !d.key && d.service === undefined);
   const services = withData.filter((d) => !d.key && d.service !== undefined);
-  return [...keys, ...others, ...services].slice(0, SUMMARY_INDICATORS);
+  return [...keys, ...others, ...services].slice(0, max);
 }
 
 /** `/tiendo [unit]`: the unit's key figures with change, rank among siblings and the weakest units below. */
 export async function summaryView(v: ViewContext, unit: UnitRow): Promise<Reply[]> {
   const m = v.messages;
   const figures = await unitFigures(v.prisma, unit.code);
-  if (figures.size === 0) {
+  const shown = summaryIndicators(v.catalog, figures, unit, v.now);
+  if (shown.length === 0) {
     const children = await childUnits(v.prisma, unit.code);
     const buttons = children.slice(0, 8).flatMap((c) => safeButton(c.name, "u", c.code).map((b) => [b]));
     return [{ text: fill(m.tiendoNoData, { unit: unit.name }), ...(buttons.length ? { buttons } : {}) }];
   }
-  const shown = summaryIndicators(v.catalog, figures);
   const pairs = shown.map((d) => ({ indicator: d.code, period: figures.get(d.code)!.latest.period }));
   const [siblings, children] = await Promise.all([
     unit.parent_code ? childValuesAt(v.prisma, unit.parent_code, pairs) : Promise.resolve([]),
@@ -134,7 +147,7 @@ export async function summaryView(v: ViewContext, unit: UnitRow): Promise<Reply[
     const figure = figures.get(def.code)!;
     const when = whenLabel(figure.latest, v.now);
     anyStale ||= when.stale;
-    lines.push(`• ${label(def)}: ${valueText(def, figure.latest)} · ${when.text}`);
+    lines.push(`• ${labelAt(m, def, v.now)}: ${valueText(def, figure.latest)} · ${when.text}`);
     const details: string[] = [];
     const change = changeText(def, figure);
     if (change) details.push(fill(m.tiendoChange, { period: periodText(figure.previous!), change }));
@@ -170,7 +183,9 @@ export async function summaryView(v: ViewContext, unit: UnitRow): Promise<Reply[
 /** `/tiendo dvc`: the 25 essential services, each with its online-filing rate. */
 export async function dvcView(v: ViewContext, unit: UnitRow): Promise<Reply[]> {
   const m = v.messages;
-  const services = v.catalog.services;
+  // A unit in force is not shown the services that ended (DVC 1 since 15/3/2026); they are named below the table.
+  const ended = v.catalog.services.filter((d) => !listedFor(d, unit, v.now));
+  const services = v.catalog.services.filter((d) => !ended.includes(d));
   const aggregate = ["dvc25_tong", "dvc25_cong_an", "dvc25_nganh"].flatMap((c) => (v.catalog.byCode.has(c) ? [v.catalog.byCode.get(c)!] : []));
   const figures = await unitFigures(v.prisma, unit.code, [...services, ...aggregate].map((d) => d.code));
   const serviceRows = services.flatMap((d) => (figures.has(d.code) ? [figures.get(d.code)!.latest] : []));
@@ -189,11 +204,11 @@ export async function dvcView(v: ViewContext, unit: UnitRow): Promise<Reply[]> {
   for (const def of services) {
     const row = figures.get(def.code)?.latest;
     if (!row) {
-      lines.push(`${def.service}. ${label(def)}: —`);
+      lines.push(`${def.service}. ${labelAt(m, def, v.now)}: —`);
       continue;
     }
     const other = row.period !== main.period ? ` · ${whenLabel(row, v.now).text}` : "";
-    lines.push(`${def.service}. ${label(def)}: ${valueText(def, row).replace(/ hồ sơ\)$/, ")")}${other}`);
+    lines.push(`${def.service}. ${labelAt(m, def, v.now)}: ${valueText(def, row).replace(/ hồ sơ\)$/, ")")}${other}`);
     const note = reportedNote(m, def, row);
     if (note) lines.push(`   ${note}`);
     if (row.rate !== null) weak.push({ def, rate: row.rate });
@@ -205,6 +220,7 @@ export async function dvcView(v: ViewContext, unit: UnitRow): Promise<Reply[]> {
     const note = reportedNote(m, def, row);
     if (note) lines.push(`   ${note}`);
   }
+  if (ended.length) lines.push("", ...ended.map((d) => fill(m.tiendoEnded, { indicator: `${d.service}. ${label(d)}`, why: d.ended ?? "" })));
   if (mainWhen.stale) lines.push("", m.tiendoStaleNote);
   const buttons = weak
     .sort((a, b) => a.rate - b.rate)
@@ -247,15 +263,16 @@ async function childrenData(v: ViewContext, unit: UnitRow, def: IndicatorDef): P
 export async function childrenView(v: ViewContext, unit: UnitRow, def: IndicatorDef): Promise<Reply[]> {
   const m = v.messages;
   const data = await childrenData(v, unit, def);
+  const endedNote = hasEnded(def, v.now) ? [fill(m.tiendoEnded, { indicator: label(def), why: def.ended ?? "" })] : [];
   if (data.rows.length === 0) {
     const own = (await unitFigures(v.prisma, unit.code, [def.code])).get(def.code);
-    const lines = [fill(m.tiendoNoChildren, { unit: unit.name, indicator: label(def) })];
+    const lines = [...endedNote, fill(m.tiendoNoChildren, { unit: unit.name, indicator: label(def) })];
     if (own) lines.push("", `${unit.name}: ${valueText(def, own.latest)} · ${whenLabel(own.latest, v.now).text}`);
     return [{ text: lines.join("\n") }];
   }
   const sample = data.rows[0]!;
   const when = whenLabel(sample, v.now);
-  const lines = [fill(m.tiendoChildrenTitle, { indicator: def.name, unit: unit.name, period: when.text }), ""];
+  const lines = [fill(m.tiendoChildrenTitle, { indicator: def.name, unit: unit.name, period: when.text }), ...endedNote, ""];
   const line = (r: (typeof data.ranked)[number]) =>
     `${r.rank}. ${unitName(data.names, r.row.unit_code)}: ${valueText(def, r.row)}${reportedNote(m, def, r.row) ? " ⚠" : ""}`;
   if (data.ranked.length <= 40) lines.push(...data.ranked.map(line));
