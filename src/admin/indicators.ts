@@ -47,7 +47,8 @@ export const indicatorCommands: AdminCommand[] = [
     async run(ctx) {
       const catalog = loadCatalog();
       if (ctx.args.options.json) {
-        ctx.out(JSON.stringify(catalog.list.map((d) => ({ code: d.code, name: d.name, group: d.group, kind: d.kind }))));
+        // since/until: the days the indicator applies (null: open); an ended one is history, importable for old periods.
+        ctx.out(JSON.stringify(catalog.list.map((d) => ({ code: d.code, name: d.name, group: d.group, kind: d.kind, since: d.since ?? null, until: d.until ?? null }))));
         return 0;
       }
       let group = "";
@@ -56,7 +57,8 @@ export const indicatorCommands: AdminCommand[] = [
           group = d.group;
           ctx.out(`\n${group}`);
         }
-        ctx.out(`  ${d.code.padEnd(26)} ${kindLabel[d.kind].padEnd(16)} ${d.name}${d.key ? " (chính)" : ""}`);
+        const ended = d.until ? ` — đã kết thúc sau ${d.until.split("-").reverse().join("/")}: ${d.ended}` : "";
+        ctx.out(`  ${d.code.padEnd(26)} ${kindLabel[d.kind].padEnd(16)} ${d.name}${d.key ? " (chính)" : ""}${ended}`);
       }
       return 0;
     },
@@ -95,11 +97,21 @@ export const indicatorCommands: AdminCommand[] = [
       );
       let failed = 0;
       for (const { file, result } of report.files) failed += printResult(result, ctx.out, ctx.out, path.basename(file));
+      if (report.currentSkipped) {
+        ctx.out("\nKhông nhập số liệu mẫu 2026 (content/demo/hai-cap/): chưa có danh mục đơn vị chính thức (UNIT_LIST=none).");
+      } else {
+        ctx.out("\nSố liệu mẫu 2026 trên đơn vị hiện nay (content/demo/hai-cap/, số bịa ra để thử, không phải số liệu thật):");
+        for (const { file, result } of report.current) failed += printResult(result, ctx.out, ctx.out, `hai-cap/${path.basename(file)}`);
+      }
       if (report.asReported.length) {
         ctx.out("\nKiểm tra các số liệu chép đúng như báo cáo (content/demo/nhu-bao-cao/, không nhập):");
         for (const { file, result } of report.asReported) printResult(result, ctx.out, ctx.out, `nhu-bao-cao/${path.basename(file)}`, 3);
       }
-      ctx.out('\nThử ngay: npm run admin -- grant --channel cli --user demo --role supervisor --unit 44-20250630 (tỉnh Quảng Bình cũ, số liệu 2022–2024), rồi npm run --silent ask -- --user demo "/tiendo"');
+      ctx.out(
+        '\nThử ngay: npm run admin -- grant --channel cli --user demo --role supervisor --unit 44 (tỉnh Quảng Trị hiện nay: số liệu mẫu 2026 ' +
+          'và số liệu 2022–2024 của tỉnh Quảng Bình cũ đã nhập vào), rồi npm run --silent ask -- --user demo "/tiendo"; ' +
+          "đơn vị cũ: --unit 44-20250630 (tỉnh Quảng Bình), --unit 457-20 (xã Sen Thủy).",
+      );
       return failed ? 1 : 0;
     },
   },

@@ -32,18 +32,25 @@ describe("indicators from the command line", () => {
     expect(code).toBe(0);
     const list = JSON.parse(stdout) as Array<Record<string, string>>;
     expect(list.length).toBeGreaterThan(60);
-    for (const item of list) expect(Object.keys(item).sort()).toEqual(["code", "group", "kind", "name"]);
+    for (const item of list) expect(Object.keys(item).sort()).toEqual(["code", "group", "kind", "name", "since", "until"]);
     expect(list.find((i) => i.code === "dvc25_tong")).toEqual({
       code: "dvc25_tong",
       name: "Hồ sơ nộp trực tuyến của 25 dịch vụ công thiết yếu",
       group: "Dịch vụ công thiết yếu",
       kind: "share",
+      since: null,
+      until: null,
     });
+    // Ended ones stay in the catalogue (old figures keep their indicator), with their last day.
+    expect(list.find((i) => i.code === "cong_tinh_tt_huyen")).toMatchObject({ until: "2025-06-30" });
+    expect(list.find((i) => i.code === "dvc_xac_nhan_cmnd")).toMatchObject({ until: "2026-03-14" });
+    expect(list.find((i) => i.code === "cc_cap_lai_dia_gioi")).toMatchObject({ since: "2025-07-01", until: null });
   });
 
   it("loads the demo, imports a file, and answers /tiendo to an officer granted on the CLI", { timeout: 240_000 }, async () => {
     const seeded = await admin("seed-demo");
     expect(seeded.code).toBe(0);
+    expect(seeded.stdout).toMatch(/hai-cap\/mau-2026-quang-tri\.csv: đã nhập 98 dòng/);
     expect(seeded.stdout).toMatch(/an-giang-2024-03\.csv: Dòng 25: cảnh báo: .*0,14%.*1,37%/);
     expect(seeded.stdout).toMatch(/nhu-bao-cao\/binh-son-2023-12\.csv: Dòng 3: LỖI: tử số 153\.221 lớn hơn mẫu số 152\.275/);
 
@@ -71,5 +78,15 @@ describe("indicators from the command line", () => {
     expect(stdout).toMatch(/so với kỳ trước \(đến 30\/12\/2022\): \+4,8 điểm %/);
     const citizen = await run(tsx, ["src/cli/ask.ts", "--user", "nguoi-dan", "/tiendo"], { cwd: root, env });
     expect(citizen.stdout).toMatch(/không có quyền/);
+  });
+
+  it("the demo also has a 2026 sample on today's units: Quảng Trị with the old Quảng Bình's figures as its history", { timeout: 240_000 }, async () => {
+    // The previous test ran seed-demo on this DATA_DIR, where the official list is loaded (the default).
+    expect((await admin("grant", "--channel", "cli", "--user", "giam-sat-quang-tri", "--role", "supervisor", "--unit", "44")).code).toBe(0);
+    const { stdout } = await run(tsx, ["src/cli/ask.ts", "--user", "giam-sat-quang-tri", "/tiendo"], { cwd: root, env });
+    expect(stdout).toMatch(/Tiến độ Đề án 06 — Tỉnh Quảng Trị/);
+    expect(stdout).toMatch(/Trực tuyến trên Cổng DVC quốc gia: 68,5% \(52\.300\/76\.300 hồ sơ\) · tháng 11\/2026/);
+    expect(stdout).toMatch(/Thấp nhất trong các đơn vị cấp dưới — .*tháng 11\/2026/);
+    expect(stdout).toMatch(/Trước 01\/07\/2025 — số liệu của các đơn vị cũ nay thuộc Tỉnh Quảng Trị:\nTỉnh Quảng Bình — nhập toàn bộ vào Tỉnh Quảng Trị:/);
   });
 });

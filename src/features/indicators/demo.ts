@@ -1,5 +1,7 @@
 // seed-demo: real units and figures taken from the seed reports (content/demo/), loaded through the same
-// importers as real files, so a newcomer can try /tiendo at once and see how mistakes are flagged.
+// importers as real files, so a newcomer can try /tiendo at once and see how mistakes are flagged. The
+// reports' units are of the old list (valid to 30/6/2025); a small 2026 sample on units of today's two
+// tiers (content/demo/hai-cap/) is added when the official list is loaded.
 import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
@@ -10,6 +12,8 @@ import { importIndicatorFile, type ImportResult } from "./importer.ts";
 export const demoDir = path.join(contentDir, "demo");
 /** Files written exactly as the reports wrote them, mistakes included: checked (dry run), never imported. */
 export const asReportedDir = path.join(demoDir, "nhu-bao-cao");
+/** Sample figures (made up, marked so) for units in force: imported only over the official list. */
+export const currentSampleDir = path.join(demoDir, "hai-cap");
 
 export interface DemoReport {
   units: { created: number; updated: number; unchanged: number };
@@ -17,6 +21,9 @@ export interface DemoReport {
   successions: number;
   files: Array<{ file: string; result: ImportResult }>;
   asReported: Array<{ file: string; result: ImportResult }>;
+  /** The 2026 sample on units in force; empty, with `currentSkipped`, when the official list is not loaded. */
+  current: Array<{ file: string; result: ImportResult }>;
+  currentSkipped: boolean;
 }
 
 async function csvFiles(dir: string): Promise<string[]> {
@@ -41,10 +48,17 @@ export async function seedDemo(prisma: PrismaClient, dir = demoDir): Promise<Dem
     successions += result.created;
   }
   successions += await linkSuccessorsByOldPlace(prisma);
-  const report: DemoReport = { units, successions, files: [], asReported: [] };
+  const officialList = (await prisma.unitListLoad.count()) > 0;
+  const report: DemoReport = { units, successions, files: [], asReported: [], current: [], currentSkipped: !officialList };
   for (const file of (await csvFiles(dir)).filter((f) => !["don-vi.csv", "ke-thua.csv"].includes(path.basename(f)))) {
     const result = await importIndicatorFile(prisma, file, { source: "DEMO", enteredBy: `demo:${path.basename(file)}` });
     report.files.push({ file, result });
+  }
+  if (officialList) {
+    for (const file of await csvFiles(path.join(dir, path.basename(currentSampleDir))).catch(() => [])) {
+      const result = await importIndicatorFile(prisma, file, { source: "DEMO", enteredBy: `demo:${path.basename(file)}` });
+      report.current.push({ file, result });
+    }
   }
   const checked = path.join(dir, path.basename(asReportedDir));
   for (const file of await csvFiles(checked).catch(() => [])) {
