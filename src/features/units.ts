@@ -204,6 +204,11 @@ export function historicalKey(officialCode: string, validTo: string): string {
 }
 
 const unitPrefixes = /^(tinh|thanh pho|tp|huyen|quan|thi xa|tx|xa|phuong|thi tran|tt|dac khu|thon|ap|ban|to dan pho)\s+/;
+/** The words a unit's name starts with (folded), from province to village. */
+const levelWords = [
+  "tinh", "thanh pho", "huyen", "quan", "thi xa", "xa", "phuong", "thi tran", "dac khu",
+  "thon", "ap", "ban", "buon", "lang", "xom", "khom", "khu pho", "khu", "to dan pho", "to", "soc", "plei", "kon",
+];
 
 export function foldUnitName(name: string): string {
   return foldDiacritics(name).replace(/[^\p{L}\p{N}\s]/gu, " ").replace(/\s+/g, " ").trim();
@@ -291,12 +296,19 @@ export async function findUnits(
   // Historical units are looked up everywhere: their successors may lie inside the subtree.
   const inside = withinPath ? { OR: [{ path: { startsWith: withinPath } }, { validTo: { not: null } }] } : {};
   let hits: UnitHit[] = [];
-  const byKey = await prisma.adminUnit.findFirst({ where: { code: trimmed, ...inside }, select });
-  if (byKey) hits = [byKey];
-  else {
-    const byCode = await prisma.adminUnit.findMany({ where: { officialCode: trimmed, ...inside }, select, orderBy: { path: "asc" }, take: 10 });
-    const current = byCode.filter((u) => !u.validTo);
-    hits = current.length ? current : byCode;
+  // A key or an official code: one query on the two indexed columns, and only for text that can be a code
+  // (a name with a space or a diacritic cannot), so a typed name costs no round trip here.
+  if (/^[A-Za-z0-9_-]{1,40}$/.test(trimmed)) {
+    const byCode = await prisma.adminUnit.findMany({
+      where: { AND: [{ OR: [{ code: trimmed }, { officialCode: trimmed }] }, inside] },
+      select: { ...select, officialCode: true },
+      orderBy: { path: "asc" },
+      take: 11,
+    });
+    const byKey = byCode.find((u) => u.code === trimmed);
+    const official = byCode.filter((u) => u.officialCode === trimmed).slice(0, 10);
+    const current = official.filter((u) => !u.validTo);
+    hits = (byKey ? [byKey] : current.length ? current : official).map(({ officialCode: _o, ...u }) => u);
   }
   if (!hits.length) {
     const folded = foldUnitName(trimmed);
@@ -304,8 +316,10 @@ export async function findUnits(
     // Folding keeps only letters, digits and spaces, so "%" and "_" never reach Prisma's LIKE patterns; a
     // query of nothing but such characters folds to "" and must not match every unit ("contains ''").
     if (!bare) return [];
+    // "sen thuy" is "xa sen thuy", "phuong sen thuy"…: the name with each level word, all equalities on the
+    // name_folded index (a suffix match, LIKE '% sen thuy', read the whole table: 8 ms of a 10 ms look-up).
     hits = await prisma.adminUnit.findMany({
-      where: { ...inside, AND: [{ OR: [{ nameFolded: folded }, { nameFolded: bare }, { nameFolded: { endsWith: ` ${bare}` } }] }] },
+      where: { ...inside, nameFolded: { in: [...new Set([folded, bare, ...levelWords.map((w) => `${w} ${bare}`)])] } },
       select,
       orderBy: [{ validTo: { sort: "desc", nulls: "first" } }, { path: "asc" }],
       take: 20,
