@@ -139,7 +139,7 @@ ${postForm("/console/thong-bao/gui", signed.csrf, html`${hidden}<button type="su
     const key = (field(request.body, "key") ?? "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 32);
     const result = await createBroadcast(
       { prisma: c.prisma, queues: c.queues, outbox: c.outbox, registry: c.registry },
-      { unitCode: d.unitCode, audience: d.audience, channels: d.channels, text: d.text, scheduledAt: check.at, clientKey: key ? `console-${signed.user.personId}-${key}` : undefined, by: { personId: signed.user.personId, label: signed.user.label } },
+      { unitCode: d.unitCode, audience: d.audience, channels: d.channels, text: d.text, scheduledAt: check.at, clientKey: key ? `console-${signed.user.personId}-${key}` : undefined, by: { personId: signed.user.personId, label: signed.user.label }, reportIdentityId: signed.user.identityId },
     );
     if (!result.ok) return refused(c, reply, signed, "broadcast");
     return reply.redirect(`/console/thong-bao/${result.broadcast.id}`, 303);

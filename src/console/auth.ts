@@ -7,6 +7,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { ChannelEnum } from "../channels/registry.ts";
 import type { RoleGrant, RoleName } from "../core/types.ts";
+import { redactPII } from "../privacy/redact.ts";
 import { audit } from "../security/audit.ts";
 
 export const LINK_TTL_MS = 10 * 60_000;
@@ -28,6 +29,8 @@ export interface StaffUser {
   sessionId: number;
   /** How the person is named in the audit log: "console:<person id>". */
   label: string;
+  /** The private chat (channel identity) whose /web link opened this session: reports go there. */
+  identityId: number | null;
 }
 
 export const consoleLabel = (personId: number) => `console:${personId}`;
@@ -35,13 +38,13 @@ export const consoleLabel = (personId: number) => `console:${personId}`;
 /** A sign-in link for a person who holds a role (the caller checks that). */
 export async function createSignInLink(
   prisma: PrismaClient,
-  input: { personId: number; channel: ChannelEnum; actorLabel: string; now?: Date },
+  input: { personId: number; channel: ChannelEnum; identityId?: number | null; actorLabel: string; now?: Date },
 ): Promise<{ token: string; expiresAt: Date }> {
   const now = input.now ?? new Date();
   const token = newToken();
   const expiresAt = new Date(now.getTime() + LINK_TTL_MS);
   await prisma.$transaction(async (tx) => {
-    await tx.consoleLink.create({ data: { tokenHash: hashToken(token), personId: input.personId, channel: input.channel, expiresAt } });
+    await tx.consoleLink.create({ data: { tokenHash: hashToken(token), personId: input.personId, channel: input.channel, identityId: input.identityId ?? null, expiresAt } });
     await audit(tx, { actorPersonId: input.personId, actorLabel: input.actorLabel, action: "console.link", detail: { expiresAt: expiresAt.toISOString() } });
   });
   return { token, expiresAt };
@@ -73,7 +76,7 @@ export async function signIn(
     const { count } = await tx.consoleLink.updateMany({ where: { id: link.id, usedAt: null }, data: { usedAt: now } });
     if (count !== 1) return false;
     const session = await tx.consoleSession.create({
-      data: { tokenHash: hashToken(sessionToken), personId: link.personId, device: input.device ?? null, expiresAt, createdAt: now, lastSeenAt: now },
+      data: { tokenHash: hashToken(sessionToken), personId: link.personId, identityId: link.identityId, device: input.device ?? null, expiresAt, createdAt: now, lastSeenAt: now },
     });
     await audit(tx, { actorPersonId: link.personId, actorLabel: consoleLabel(link.personId), action: "console.login", detail: { sessionId: session.id, via: link.channel } });
     return true;
@@ -97,7 +100,7 @@ export async function sessionUser(prisma: PrismaClient, token: string | undefine
     await prisma.consoleSession.update({ where: { id: session.id }, data: { lastSeenAt: now } });
   }
   const name = session.person.displayName ?? session.person.identities[0]?.displayName ?? `Cán bộ #${session.personId}`;
-  return { personId: session.personId, name, roles, sessionId: session.id, label: consoleLabel(session.personId) };
+  return { personId: session.personId, name, roles, sessionId: session.id, label: consoleLabel(session.personId), identityId: session.identityId };
 }
 
 export async function listSessions(prisma: PrismaClient, personId: number, now = new Date()) {
@@ -114,15 +117,73 @@ export async function revokeSession(
   input: { sessionId: number; personId: number | null; by: { personId?: number | null; label: string }; reason: "logout" | "revoke" },
 ): Promise<boolean> {
   return prisma.$transaction(async (tx) => {
+    const session = await tx.consoleSession.findUnique({ where: { id: input.sessionId }, select: { personId: true } });
     const { count } = await tx.consoleSession.updateMany({
       where: { id: input.sessionId, revokedAt: null, ...(input.personId !== null ? { personId: input.personId } : {}) },
       data: { revokedAt: new Date(), revokedBy: input.by.label },
     });
-    if (count) {
-      await audit(tx, { actorPersonId: input.by.personId ?? null, actorLabel: input.by.label, action: input.reason === "logout" ? "console.logout" : "console.session_revoke", detail: { sessionId: input.sessionId } });
+    if (count && session) {
+      // Whose session it was, when someone else ended it (an admin): the person id, never a platform id.
+      const owner = session.personId !== input.by.personId ? { personId: session.personId } : {};
+      await audit(tx, { actorPersonId: input.by.personId ?? null, actorLabel: input.by.label, action: input.reason === "logout" ? "console.logout" : "console.session_revoke", detail: { sessionId: input.sessionId, ...owner } });
     }
     return count === 1;
   });
+}
+
+/** An open session as an admin sees it: who (name, roles), how they signed in, when; no platform id. */
+export interface OpenSession {
+  id: number;
+  personId: number;
+  name: string;
+  roles: Array<{ role: RoleName; unitCode: string; unitName: string }>;
+  /** The channel whose /web link opened it (the enum value), when known. */
+  via: ChannelEnum | null;
+  device: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * Everyone's open sessions whose person holds an active role on a unit under one of `unitPaths` (an
+ * admin's area), most recently used first. `sessionId` narrows it to one (to check a revocation).
+ */
+export async function openSessionsWithin(
+  prisma: PrismaClient,
+  unitPaths: readonly string[],
+  options: { sessionId?: number; now?: Date; limit?: number } = {},
+): Promise<OpenSession[]> {
+  if (!unitPaths.length) return [];
+  const now = options.now ?? new Date();
+  const inArea = { revokedAt: null, unit: { OR: unitPaths.map((p) => ({ path: { startsWith: p } })) } };
+  const rows = await prisma.consoleSession.findMany({
+    where: { revokedAt: null, expiresAt: { gt: now }, ...(options.sessionId !== undefined ? { id: options.sessionId } : {}), person: { roles: { some: inArea } } },
+    orderBy: { lastSeenAt: "desc" },
+    take: options.limit ?? 500,
+    include: {
+      identity: { select: { channel: true } },
+      person: {
+        select: {
+          displayName: true,
+          identities: { select: { displayName: true }, take: 1 },
+          roles: { where: { revokedAt: null }, select: { role: true, unitCode: true, unit: { select: { name: true } } }, orderBy: { id: "asc" } },
+        },
+      },
+    },
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    personId: r.personId,
+    // A name as the person set it on their chat app may hold a phone number: it is shown redacted.
+    name: redactPII(r.person.displayName ?? r.person.identities[0]?.displayName ?? `Cán bộ #${r.personId}`),
+    roles: r.person.roles.map((g) => ({ role: g.role as RoleName, unitCode: g.unitCode, unitName: g.unit.name })),
+    via: r.identity?.channel ?? null,
+    device: r.device,
+    createdAt: r.createdAt,
+    lastSeenAt: r.lastSeenAt,
+    expiresAt: r.expiresAt,
+  }));
 }
 
 /** A short name for the browser from its User-Agent ("Chrome 120 · Windows"), at most 60 characters. */

@@ -26,7 +26,7 @@ export function registerConsoleCommand(router: Registrar): void {
       if (ctx.message.isGroup) return [{ text: ctx.services.messages.consolePrivateOnly }];
       ctx.doNotLog = true; // the link signs in whoever holds it: it must not sit in the conversation log
       const { config, prisma, registry } = ctx.services;
-      const link = await createSignInLink(prisma, { personId: ctx.actor.personId, channel: registry.toEnum(ctx.message.channel), actorLabel: actorLabel(ctx) });
+      const link = await createSignInLink(prisma, { personId: ctx.actor.personId, channel: registry.toEnum(ctx.message.channel), identityId: ctx.actor.identityId, actorLabel: actorLabel(ctx) });
       const url = `${consoleBaseUrl(config)}/console/dang-nhap?t=${link.token}`;
       return [{ text: fill(ctx.services.messages.consoleLink, { url, expires: formatVietnamTime(link.expiresAt, config.TZ) }) }];
     },

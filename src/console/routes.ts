@@ -7,9 +7,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import path from "node:path";
 import { loadStaticFile, type StaticFile } from "../channels/web/page.ts";
 import { loadSessionSecret } from "../channels/web/session.ts";
-import { formatVietnamTime } from "../core/helpers.ts";
-import { CONSOLE_COOKIE, CsrfTokens, deviceName, listSessions, revokeSession, signIn } from "./auth.ts";
-import { field, sameOrigin, securityHeaders, sendPage, signedIn, signedPost, signInHelp, type ConsoleContext, type ConsoleDeps } from "./context.ts";
+import { formatVietnamTime, roleLabels } from "../core/helpers.ts";
+import { hasPermission, unitPaths } from "../security/policy.ts";
+import { CONSOLE_COOKIE, CsrfTokens, deviceName, listSessions, openSessionsWithin, revokeSession, signIn } from "./auth.ts";
+import { field, mayAnywhere, refused, sameOrigin, securityHeaders, sendPage, signedIn, signedPost, signInHelp, type ConsoleContext, type ConsoleDeps, type Signed } from "./context.ts";
 import { html, notice, postForm } from "./html.ts";
 import { registerAnnouncements } from "./announcements.ts";
 import { registerContentReview } from "./content.ts";
@@ -120,6 +121,7 @@ export function consoleRoutes(deps: ConsoleDeps): (app: FastifyInstance) => Prom
         signed,
         body: html`${done !== undefined ? notice("ok", "Đã thu hồi phiên đăng nhập.") : ""}
 <p class="lead">Các trình duyệt đang đăng nhập bằng tài khoản của bạn. Thu hồi một phiên nếu bạn không nhận ra nó, hoặc đã quên đăng xuất ở máy khác.</p>
+${mayAnywhere(signed, "roles.manage") ? html`<p><a href="/console/phien/moi-nguoi">Phiên đăng nhập của mọi người trong phạm vi của bạn</a></p>` : ""}
 <div class="table-wrap"><table><caption>${sessions.length} phiên đang mở</caption>
 <thead><tr><th scope="col">Trình duyệt</th><th scope="col">Đăng nhập lúc</th><th scope="col">Dùng lần cuối</th><th scope="col">Hết hạn</th><th scope="col">Thao tác</th></tr></thead>
 <tbody>${sessions.map(
@@ -141,6 +143,56 @@ export function consoleRoutes(deps: ConsoleDeps): (app: FastifyInstance) => Prom
         return reply.redirect("/console/dang-nhap?ra=1", 303);
       }
       return reply.redirect("/console/phien?da=1", 303);
+    });
+
+    // Admins: everyone's open sessions in their area (people holding a role on a unit under theirs), and
+    // revoking one. The revoked browser is refused at its next request (sessionUser reads revokedAt).
+    const adminArea = async (signed: Signed) => {
+      const codes = signed.user.roles.filter((r) => hasPermission(r.role, "roles.manage")).map((r) => r.unitCode);
+      return [...(await unitPaths(c.prisma, codes)).values()];
+    };
+
+    app.get("/console/phien/moi-nguoi", async (request, reply) => {
+      const signed = await signedIn(c, request, reply);
+      if (!signed) return reply;
+      if (!mayAnywhere(signed, "roles.manage")) return refused(c, reply, signed, "sessions");
+      const sessions = await openSessionsWithin(c.prisma, await adminArea(signed));
+      const tz = c.config.TZ;
+      const done = (request.query as Record<string, unknown>).da;
+      const via = (channel: string | null) => (channel ? c.registry.label(c.registry.fromEnum(channel)) : "không rõ");
+      return sendPage(c, reply, {
+        title: "Phiên đăng nhập của mọi người",
+        active: "sessions",
+        signed,
+        body: html`${done !== undefined ? notice("ok", "Đã thu hồi phiên đăng nhập. Trình duyệt đó phải đăng nhập lại.") : ""}
+<p class="lead">Các phiên Bàn làm việc đang mở của cán bộ có vai trò trong phạm vi của bạn. Thu hồi một phiên khi máy bị mất, dùng chung, hoặc người đó đã chuyển công tác (muốn bỏ hẳn quyền thì thu hồi cả vai trò: <code>npm run admin -- revoke</code>).</p>
+<p><a href="/console/phien">Về phiên của bạn</a></p>
+<div class="table-wrap"><table id="moi-nguoi"><caption>${sessions.length} phiên đang mở</caption>
+<thead><tr><th scope="col">Người dùng</th><th scope="col">Vai trò, đơn vị</th><th scope="col">Đăng nhập qua</th><th scope="col">Trình duyệt</th><th scope="col">Đăng nhập lúc</th><th scope="col">Dùng lần cuối</th><th scope="col">Thao tác</th></tr></thead>
+<tbody>${sessions.map(
+          (s) => html`<tr${s.id === signed.user.sessionId ? html` class="mine"` : ""}><td>${s.name}${s.id === signed.user.sessionId ? " (bạn, máy này)" : ""}</td>
+<td>${s.roles.map((r) => `${roleLabels[r.role]} · ${r.unitName}`).join("; ")}</td><td>${via(s.via)}</td><td>${s.device ?? "Không rõ"}</td>
+<td>${formatVietnamTime(s.createdAt, tz)}</td><td>${formatVietnamTime(s.lastSeenAt, tz)}</td>
+<td>${postForm(`/console/phien/moi-nguoi/${s.id}/thu-hoi`, signed.csrf, html`<button type="submit" class="quiet" aria-label="Thu hồi phiên của ${s.name} đăng nhập lúc ${formatVietnamTime(s.createdAt, tz)}">Thu hồi</button>`, 'data-confirm="Thu hồi phiên này? Người đó phải đăng nhập lại."')}</td></tr>`,
+        )}</tbody></table></div>`,
+        script: true,
+      });
+    });
+
+    app.post("/console/phien/moi-nguoi/:id/thu-hoi", async (request, reply) => {
+      const signed = await signedPost(c, request, reply);
+      if (!signed) return reply;
+      if (!mayAnywhere(signed, "roles.manage")) return refused(c, reply, signed, "sessions");
+      const id = Number((request.params as { id: string }).id);
+      // Only a session of someone in the admin's area; any other number is refused alike.
+      const [target] = Number.isSafeInteger(id) ? await openSessionsWithin(c.prisma, await adminArea(signed), { sessionId: id }) : [];
+      if (!target) return refused(c, reply, signed, "sessions");
+      await revokeSession(c.prisma, { sessionId: id, personId: null, by: { personId: signed.user.personId, label: signed.user.label }, reason: "revoke" });
+      if (id === signed.user.sessionId) {
+        reply.header("set-cookie", cookie("", 0));
+        return reply.redirect("/console/dang-nhap?ra=1", 303);
+      }
+      return reply.redirect("/console/phien/moi-nguoi?da=1", 303);
     });
 
     registerProgress(app, c);

@@ -423,6 +423,16 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     await page.screenshot({ path: artifact("console-15-announce-progress.png"), fullPage: true });
     expect(zalo.texts(ZALO_CITIZEN).some((t) => t.includes("Thứ Bảy 13/12 Công an xã Sen Ngư"))).toBe(true);
     expect(telegram.ok("sendMessage").some((c) => String(c.params.chat_id) === "7200" && String(c.params.text).includes("Thứ Bảy 13/12"))).toBe(true);
+    // The supervisor signed in from Telegram: the summary reaches that chat through the outbox when it is done.
+    const broadcastId = Number(/\/thong-bao\/(\d+)$/.exec(page.url())![1]);
+    const summary = await telegram.waitFor(
+      () => telegram.ok("sendMessage").find((c) => String(c.params.chat_id) === String(SUPERVISOR) && String(c.params.text).includes(`Báo cáo thông báo số ${broadcastId}`)),
+      DELIVERY_WAIT_MS,
+    );
+    expect(String(summary.params.text)).toMatch(new RegExp(`Người nhận: ${subscribed.length}\\nĐã gửi: ${subscribed.length}\\nKhông liên lạc được[^\\n]*: 0\\nLỗi: 0`));
+    const row = await app.db.prisma.broadcast.findUniqueOrThrow({ where: { id: broadcastId }, include: { reportIdentity: true } });
+    expect(row.createdByLabel).toMatch(/^console:\d+$/);
+    expect(row.reportIdentity?.externalUserId).toBe(String(SUPERVISOR));
     const audit = await app.db.prisma.auditLog.findFirst({ where: { action: { startsWith: "broadcast." } }, orderBy: { id: "desc" } });
     expect(audit?.actorLabel).toMatch(/^console:/);
 
@@ -496,6 +506,73 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     // Another period.
     await page.getByRole("link", { name: "7 ngày qua" }).click();
     await expect.poll(() => page.locator("main strong", { hasText: "7 ngày qua" }).count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
+  it("an admin lists everyone's open sessions in their area and revokes one; the revoked browser is refused at its next request", async () => {
+    const p = app.db.prisma;
+    const by = { personId: null, label: "test" };
+    // A second officer of the commune whose name on the chat app holds a phone number, and an officer of a
+    // commune in another province (outside the admin's area).
+    const OFFICER_TWO = 7005;
+    const ELSEWHERE = 7006;
+    const province = await p.adminUnit.findUniqueOrThrow({ where: { code: PROVINCE } });
+    const farCommune = await p.adminUnit.findFirstOrThrow({ where: { level: "COMMUNE", validTo: null, NOT: { path: { startsWith: province.path } } } });
+    const two = await personForAccount(p, "telegram", String(OFFICER_TWO));
+    await p.person.update({ where: { id: two }, data: { displayName: "Chị Lan 0912 345 678" } });
+    await grantRole(p, { personId: two, role: "OFFICER", unitCode: COMMUNE, by });
+    await grantRole(p, { personId: await personForAccount(p, "telegram", String(ELSEWHERE)), role: "OFFICER", unitCode: farCommune.code, by });
+
+    const officer = await browser();
+    await signIn(officer.page, await linkFromTelegram(OFFICER_TWO));
+    const elsewhere = await browser();
+    await signIn(elsewhere.page, await linkFromTelegram(ELSEWHERE));
+    const supervisor = await browser();
+    await signIn(supervisor.page, await linkFromTelegram(SUPERVISOR));
+    const sessionOf = async (personId: number) => (await p.consoleSession.findFirstOrThrow({ where: { personId, revokedAt: null }, orderBy: { id: "desc" } })).id;
+    const officerSession = await sessionOf(two);
+    const supervisorSession = await sessionOf(await personForAccount(p, "telegram", String(SUPERVISOR)));
+
+    // Officers and supervisors may neither list nor revoke others' sessions, even with a valid form token.
+    for (const b of [officer, supervisor]) {
+      expect((await b.page.goto(`${app.url}/console/phien/moi-nguoi`))!.status()).toBe(403);
+      await b.page.goto(`${app.url}/console/phien`);
+      expect(await b.page.getByRole("link", { name: /mọi người/ }).count()).toBe(0);
+      const csrf = await b.page.locator("input[name=_csrf]").first().inputValue();
+      const target = b === officer ? supervisorSession : officerSession;
+      const forged = await b.page.request.post(`${app.url}/console/phien/moi-nguoi/${target}/thu-hoi`, { form: { _csrf: csrf } });
+      expect(forged.status()).toBe(403);
+    }
+    expect((await p.consoleSession.findUniqueOrThrow({ where: { id: officerSession } })).revokedAt).toBeNull();
+    expect((await p.consoleSession.findUniqueOrThrow({ where: { id: supervisorSession } })).revokedAt).toBeNull();
+
+    const { page, problems } = await browser();
+    await signIn(page, await linkFromTelegram(ADMIN));
+    await page.getByRole("link", { name: "Phiên đăng nhập", exact: true }).click();
+    await page.getByRole("link", { name: /Phiên đăng nhập của mọi người/ }).click();
+    await expect.poll(() => page.locator("h1").innerText()).toBe("Phiên đăng nhập của mọi người");
+    const table = page.locator("#moi-nguoi");
+    const row = table.locator("tbody tr").filter({ has: page.locator(`form[action="/console/phien/moi-nguoi/${officerSession}/thu-hoi"]`) });
+    // Who (the name redacted), role and unit, how they signed in, when; no phone number anywhere.
+    expect(await row.innerText()).toMatch(/Chị Lan \[số điện thoại\]\s+cán bộ · Xã Sen Ngư\s+Telegram\s+Chrome \d+ · Linux\s+\d\d:\d\d \d\d\/\d\d\/\d{4}\s+\d\d:\d\d \d\d\/\d\d\/\d{4}/);
+    const text = await page.locator("main").innerText();
+    expect(text).not.toMatch(/0912|345 678/);
+    expect(text).toMatch(/giám sát \(tổ công tác\) · Tỉnh Quảng Trị/);
+    // The officer of the other province is not in this admin's area.
+    expect(text).not.toContain(farCommune.name);
+    expect(await page.locator(`form[action="/console/phien/moi-nguoi/${await sessionOf(await personForAccount(p, "telegram", String(ELSEWHERE)))}/thu-hoi"]`).count()).toBe(0);
+    await page.screenshot({ path: artifact("console-17-everyones-sessions.png"), fullPage: true });
+
+    page.once("dialog", (d) => void d.accept());
+    await row.getByRole("button", { name: /Thu hồi phiên của Chị Lan/ }).click();
+    await expect.poll(() => page.locator("main .notice").innerText()).toMatch(/Đã thu hồi phiên đăng nhập/);
+    expect(await page.locator(`form[action="/console/phien/moi-nguoi/${officerSession}/thu-hoi"]`).count()).toBe(0);
+    // The officer's next click is refused; the supervisor's browser still works.
+    expect((await officer.page.goto(`${app.url}/console/tien-do`))!.status()).toBe(401);
+    expect((await supervisor.page.goto(`${app.url}/console/tien-do`))!.status()).toBe(200);
+    const audit = await p.auditLog.findFirstOrThrow({ where: { action: "console.session_revoke" }, orderBy: { id: "desc" } });
+    expect(audit.actorLabel).toBe(`console:${await personForAccount(p, "telegram", String(ADMIN))}`);
+    expect(audit.detail).toEqual({ sessionId: officerSession, personId: two });
     expect(problems).toEqual([]);
   });
 });

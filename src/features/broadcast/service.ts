@@ -62,6 +62,11 @@ export interface BroadcastInput {
   /** Idempotency key: a second request with the same key returns the first broadcast. */
   clientKey?: string | undefined;
   by: Actor;
+  /**
+   * The chat that gets the summary when it finishes, when the actor's label names none (the console: the
+   * private chat its user signed in from). Chat and API broadcasts leave it out.
+   */
+  reportIdentityId?: number | null | undefined;
 }
 
 export type ChannelRates = Partial<Record<SendChannel, number>>;
@@ -167,6 +172,7 @@ export async function createBroadcast(deps: BroadcastDeps, input: BroadcastInput
           startedAt: scheduled ? null : new Date(),
           recipientCount: preview.total,
           clientKey: input.clientKey ?? null,
+          reportIdentityId: input.reportIdentityId ?? null,
         },
       });
       await audit(tx, {
@@ -468,17 +474,25 @@ export async function startBroadcasts(deps: BroadcastWorkerDeps): Promise<Broadc
     return true;
   };
 
+  /** The chat the summary goes to: the one it was asked for in (console), else the one the label names ("telegram:123"). */
+  const reportChat = async (b: { createdByLabel: string; reportIdentityId: number | null }) => {
+    if (b.reportIdentityId !== null) return prisma.channelIdentity.findUnique({ where: { id: b.reportIdentityId } });
+    const [channel, userId] = b.createdByLabel.split(/:(.*)/s) as [string, string | undefined];
+    if (!userId || !registry.has(channel)) return null;
+    return prisma.channelIdentity.findUnique({
+      where: { channel_externalUserId: { channel: registry.toEnum(channel), externalUserId: userId } },
+    });
+  };
+
   const notifyCreator = async (
-    b: { id: number; createdByLabel: string },
+    b: { id: number; createdByLabel: string; reportIdentityId: number | null },
     summary: Progress["counts"] & { recipients: number },
     seconds: number,
   ) => {
-    const [channel, userId] = b.createdByLabel.split(/:(.*)/s) as [string, string | undefined];
-    if (!userId || !registry.has(channel) || !registry.sendable.includes(channel) || !outbox.canSend(channel)) return;
-    const identity = await prisma.channelIdentity.findUnique({
-      where: { channel_externalUserId: { channel: registry.toEnum(channel), externalUserId: userId } },
-    });
+    const identity = await reportChat(b);
     if (!identity) return;
+    const channel = registry.fromEnum(identity.channel);
+    if (!registry.sendable.includes(channel) || !outbox.canSend(channel)) return;
     const text = fill(m.broadcastSummary, {
       id: b.id,
       duration: formatDuration(seconds),
