@@ -453,17 +453,19 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
   it("content review: admins see the questions the bot could not answer, grouped, with the likely intent and the YAML lines; others are refused", async () => {
     // Citizens on Telegram ask what the content does not cover well (one citizen each: no follow-ups).
     const questions = [
-      "vneid bị treo ở màn hình quét mặt",
-      "vneid treo man hinh quet mat",
-      "vneid treo man hinh quet mat",
+      "man hinh quet mat vneid cu xoay hoai",
+      "man hinh quet mat vneid cu xoay hoai",
+      "vneid cứ xoay hoài ở màn hình quét mặt",
       "chip trên thẻ bị bong ra",
       "the bi bong chip",
-      "số 0912 345 678 của tôi không nhận được tin nhắn vneid",
+      "số 0912 345 678 của tôi bị khóa zalo rồi",
       "tối nay đội tuyển đá mấy giờ",
     ];
     const before = await app.db.prisma.unansweredQuestion.count();
     for (const [i, text] of questions.entries()) expect((await postTelegram(text, 7400 + i)).status).toBe(200);
-    await expect.poll(() => app.db.prisma.unansweredQuestion.count(), { timeout: 15_000 }).toBe(before + questions.length);
+    await expect
+      .poll(() => app.db.prisma.unansweredQuestion.count(), { timeout: 15_000, message: "each question must be one the bot cannot answer (if the matcher now answers one, write another)" })
+      .toBe(before + questions.length);
     // Stored redacted: no phone number in the table.
     expect(await app.db.prisma.unansweredQuestion.count({ where: { text: { contains: "0912" } } })).toBe(0);
 
@@ -474,7 +476,7 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
       expect(await page.getByRole("link", { name: "Rà soát nội dung" }).count()).toBe(0);
       const response = await page.goto(`${app.url}/console/noi-dung`);
       expect(response!.status()).toBe(403);
-      expect(await page.locator("main").innerText()).not.toMatch(/quet mat|quét mặt/);
+      expect(await page.locator("main").innerText()).not.toMatch(/xoay hoai|xoay hoài/);
     }
 
     const { page, problems } = await browser();
@@ -484,19 +486,19 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     const groups = page.locator("section.review");
     // The two face-scan spellings (asked three times) are one group, first; so are the two loose-chip ones.
     const first = groups.first();
-    expect(await first.locator("h2").innerText()).toMatch(/Nhóm 1: «vneid treo man hinh quet mat» · 3 lần hỏi/);
+    expect(await first.locator("h2").innerText()).toMatch(/Nhóm 1: «man hinh quet mat vneid cu xoay hoai» · 3 lần hỏi/);
     expect(await first.locator("tbody tr").count()).toBe(2);
     expect(await first.innerText()).toMatch(/Có lẽ thuộc mục: [\s\S]*vneid_loi_ung_dung[\s\S]*intents\/vneid_loi\.yaml[\s\S]*độ tin cậy/);
     const yaml = await first.locator("pre.yaml").innerText();
     expect(yaml).toBe(
-      '# intents/vneid_loi.yaml, «- id: vneid_loi_ung_dung», dưới «examples:»\n    - "vneid treo man hinh quet mat"\n    - "vneid bị treo ở màn hình quét mặt"',
+      '# intents/vneid_loi.yaml, «- id: vneid_loi_ung_dung», dưới «examples:»\n    - "man hinh quet mat vneid cu xoay hoai"\n    - "vneid cứ xoay hoài ở màn hình quét mặt"',
     );
     const chip = groups.filter({ hasText: "chip trên thẻ bị bong ra" });
     expect(await chip.count()).toBe(1);
     expect(await chip.innerText()).toMatch(/the bi bong chip/);
     // The redacted question is shown redacted and kept out of the YAML lines.
     const main = await page.locator("main").innerText();
-    expect(main).toMatch(/\[số điện thoại\] của tôi không nhận được tin nhắn vneid/);
+    expect(main).toMatch(/\[số điện thoại\] của tôi bị khóa zalo rồi/);
     expect(main).not.toMatch(/0912/);
     expect(await page.locator("pre.yaml", { hasText: "[số điện thoại]" }).count()).toBe(0);
     expect(await groups.filter({ hasText: "đội tuyển" }).locator("pre.yaml").innerText()).toMatch(/^# Chưa rõ thuộc mục nào/);

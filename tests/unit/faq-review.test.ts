@@ -73,7 +73,7 @@ describe("review of stored questions with the real content", () => {
   });
 
   it("a group's intent is the matcher's guess weighted by times asked and confidence; its YAML lines parse back to the questions", () => {
-    const questions = [asked("vneid bị treo ở màn hình quét mặt", 3, 0), asked("vneid treo man hinh quet mat", 2)];
+    const questions = [asked("man hinh quet mat vneid cu xoay hoai", 3), asked("vneid cứ xoay hoài ở màn hình quét mặt", 2, 0)];
     const [group] = reviewQuestions(questions, kb, matcher, weights);
     const guesses = questions.map((q) => matcher.match(q.text).best!);
     expect(group!.intent?.id).toBe(guesses[0]!.intentId);
