@@ -21,6 +21,11 @@ const MAX_GRAM = 5;
  * independent evidence, so its raw posteriors are far too sure of themselves.
  */
 const TEMPERATURE = 24;
+/**
+ * A feature used by more than this share of the intents (" vn", "ng ", the word "la") is dropped: it
+ * tells them apart little and would make every message touch every intent (max_df, as in text mining).
+ */
+const MAX_INTENT_SHARE = 0.8;
 
 export interface TrainingText {
   intent: number;
@@ -134,6 +139,17 @@ export class NgramClassifier {
     for (let c = 0; c < intentCount; c++) this.floor[c] = Math.log(ALPHA / (totals[c]! + ALPHA * vocabulary));
     this.postingStart = new Int32Array(vocabulary + 1);
     for (let p = 0; p < pairs; p++) this.postingStart[pairFeature[p]! + 1]!++;
+    // Too common: an empty posting list, and the query skips it.
+    const maxIntents = Math.max(2, Math.floor(MAX_INTENT_SHARE * intentCount));
+    for (let f = 0; f < vocabulary; f++) if (this.postingStart[f + 1]! > maxIntents) this.postingStart[f + 1] = 0;
+    let kept = 0;
+    for (let p = 0; p < pairs; p++) {
+      if (this.postingStart[pairFeature[p]! + 1] === 0) continue;
+      pairFeature[kept] = pairFeature[p]!;
+      pairIntent[kept] = pairIntent[p]!;
+      pairWeight[kept++] = pairWeight[p]!;
+    }
+    pairs = kept;
     for (let f = 0; f < vocabulary; f++) this.postingStart[f + 1]! += this.postingStart[f]!;
     this.postingIntents = new Int32Array(pairs);
     this.postingBonus = new Float32Array(pairs);
@@ -157,10 +173,12 @@ export class NgramClassifier {
     for (const [hash, count] of textFeatures(tokens)) {
       const id = this.featureIds[hash]!;
       if (id === -1) continue;
+      const start = this.postingStart[id]!;
+      const end = this.postingStart[id + 1]!;
+      if (start === end) continue;
       const tf = Math.log1p(count);
       known += tf;
-      const end = this.postingStart[id + 1]!;
-      for (let p = this.postingStart[id]!; p < end; p++) scores[this.postingIntents[p]!]! += tf * this.postingBonus[p]!;
+      for (let p = start; p < end; p++) scores[this.postingIntents[p]!]! += tf * this.postingBonus[p]!;
     }
     const out = new Float64Array(this.intentCount);
     if (this.intentCount === 0) return out;

@@ -65,6 +65,11 @@ export interface MatcherOptions {
    * of the confidence.
    */
   learnedRankWeight?: number;
+  /**
+   * Train and use the learned model (default true). Off, its inputs are 0: for ablations only, since
+   * the calibration was fitted with it.
+   */
+  learned?: boolean;
 }
 
 /** Evidence for one candidate intent. */
@@ -226,7 +231,7 @@ export class FaqMatcher {
   private readonly fuzzy: boolean;
   private readonly calibration: Calibration;
   private readonly learnedRankWeight: number;
-  private readonly classifier: NgramClassifier;
+  private readonly classifier: NgramClassifier | null;
 
   private readonly intentIds: string[];
   private readonly termIds = new Map<string, number>();
@@ -332,7 +337,7 @@ export class FaqMatcher {
     });
     docStart.push(docTerms.length);
     this.docStart = Int32Array.from(docStart);
-    this.classifier = new NgramClassifier(trainingTexts, n);
+    this.classifier = options.learned === false ? null : new NgramClassifier(trainingTexts, n);
 
     // IDF over intents (an intent is one document for this purpose); BM25's form, always > 0.
     const termCount = this.words.length;
@@ -491,7 +496,7 @@ export class FaqMatcher {
     const unknown = query.totalUni > 0 ? query.unknownUni / query.totalUni : 1;
     if (query.uniTerms.length + query.biTerms.length === 0) return { ...empty, unknown, length: query.length };
     const pool = this.rankByCoverage(query);
-    const learned = this.classifier.posterior(normalized.tokens);
+    const learned = this.classifier?.posterior(normalized.tokens) ?? new Float64Array(this.intentIds.length);
     const candidates = this.compareDocuments(pool, query, learned).slice(0, CANDIDATES);
     this.explainCandidates(candidates, query);
     return { normalized, candidates, unknown, length: query.length };
