@@ -33,6 +33,41 @@ describe("similarity and grouping", () => {
     const again = groupQuestions([q("a b d", 1), q("x y", 2), q("c d", 1), q("a b", 3), q("a b c", 5)], one);
     expect(again.map((g) => g.map((m) => m.text))).toEqual(groups.map((g) => g.map((m) => m.text)));
   });
+
+  it("the word index finds the same groups as comparing each question with every placed one", () => {
+    // A small deterministic pseudo-random source (no Math.random: a failure must be reproducible).
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const vocabulary = Array.from({ length: 30 }, (_, i) => `w${i}`);
+    const weight = (w: string) => 1 + (Number(w.slice(1)) % 7);
+    for (let round = 0; round < 20; round++) {
+      const questions = Array.from({ length: 60 }, (_, i) => {
+        const words = [...new Set(Array.from({ length: 2 + Math.floor(next() * 5) }, () => vocabulary[Math.floor(next() * 12 + (i % 3) * 9)]!))];
+        return { text: `q${round}-${i}`, count: 1 + Math.floor(next() * 4), lastAsked: at, words };
+      });
+      // Brute force: each question against every question already placed, best score wins, first on ties.
+      const ordered = [...questions].sort((a, b) => b.count - a.count || a.text.localeCompare(b.text));
+      const groups: string[][] = [];
+      const placed: Array<{ words: string[]; group: number }> = [];
+      for (const q of ordered) {
+        let best = -1;
+        let bestScore = 0.45;
+        placed.forEach((p, j) => {
+          const score = similarity(q.words, p.words, weight);
+          if (score > bestScore || (score === bestScore && best === -1)) {
+            bestScore = score;
+            best = j;
+          }
+        });
+        const group = best >= 0 ? placed[best]!.group : groups.push([]) - 1;
+        groups[group]!.push(q.text);
+        placed.push({ words: q.words, group });
+      }
+      expect(groups.length).toBeGreaterThan(3); // neither one group nor only single questions
+      expect(groups.some((g) => g.length > 2)).toBe(true);
+      expect(groupQuestions(questions, weight).map((g) => g.map((q) => q.text))).toEqual(groups);
+    }
+  });
 });
 
 describe("review of stored questions with the real content", () => {

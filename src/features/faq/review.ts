@@ -88,8 +88,15 @@ export class WordWeights {
     this.fillers = new Set([...kb.lexicon.fillers].map((key) => foldDiacritics(key.replace(/\d$/, ""))));
   }
 
+  private readonly weights = new Map<string, number>();
+
   weight(word: string): number {
-    return Math.log((this.docs + 1) / ((this.df.get(word) ?? 0) + 1)) + 1;
+    let w = this.weights.get(word);
+    if (w === undefined) {
+      w = Math.log((this.docs + 1) / ((this.df.get(word) ?? 0) + 1)) + 1;
+      this.weights.set(word, w);
+    }
+    return w;
   }
 
   /** The distinct words of a question as compared: normalised, fillers out. */
@@ -119,7 +126,9 @@ export function similarity(a: readonly string[], b: readonly string[], weight: (
 
 /**
  * Groups questions (most asked first; a question joins the group of the question most like it when that
- * similarity reaches the threshold). Deterministic: the same questions give the same groups.
+ * similarity reaches the threshold; of equally alike ones, the one placed first). Deterministic: the same
+ * questions give the same groups. Only questions sharing a word can be alike, so each question is compared
+ * through an index of words to the placed questions holding them (not to every question placed before it).
  */
 export function groupQuestions<T extends { words: string[]; count: number; lastAsked: Date; text: string }>(
   questions: readonly T[],
@@ -128,21 +137,42 @@ export function groupQuestions<T extends { words: string[]; count: number; lastA
 ): T[][] {
   const ordered = [...questions].sort((a, b) => b.count - a.count || b.lastAsked.getTime() - a.lastAsked.getTime() || a.text.localeCompare(b.text));
   const groups: T[][] = [];
-  for (const q of ordered) {
-    let best: T[] | undefined;
+  const groupOf: number[] = [];
+  const totals: number[] = [];
+  const holding = new Map<string, number[]>();
+  ordered.forEach((q, i) => {
+    const words = [...new Set(q.words)];
+    const total = words.reduce((sum, w) => sum + weight(w), 0);
+    // Shared weight with every placed question that has a word in common (the Dice numerator, halved).
+    const shared = new Map<number, number>();
+    for (const w of words) {
+      const x = weight(w);
+      for (const j of holding.get(w) ?? []) shared.set(j, (shared.get(j) ?? 0) + x);
+    }
+    let best = -1;
     let bestScore = threshold;
-    for (const group of groups) {
-      for (const member of group) {
-        const s = similarity(q.words, member.words, weight);
-        if (s >= bestScore) {
-          bestScore = s;
-          best = group;
-        }
+    for (const [j, common] of [...shared.entries()].sort((a, b) => a[0] - b[0])) {
+      const sum = total + totals[j]!;
+      const score = sum === 0 ? 0 : (2 * common) / sum;
+      if (score > bestScore || (score === bestScore && best === -1)) {
+        bestScore = score;
+        best = j;
       }
     }
-    if (best) best.push(q);
-    else groups.push([q]);
-  }
+    if (best >= 0) {
+      groupOf[i] = groupOf[best]!;
+      groups[groupOf[i]!]!.push(q);
+    } else {
+      groupOf[i] = groups.length;
+      groups.push([q]);
+    }
+    totals[i] = total;
+    for (const w of words) {
+      const list = holding.get(w);
+      if (list) list.push(i);
+      else holding.set(w, [i]);
+    }
+  });
   return groups;
 }
 
