@@ -2,6 +2,9 @@
 // - by scanning the unit's QR code at the one-stop desk: Telegram opens the bot with `/start u_<CODE>`;
 //   on Zalo (no start parameter) the citizen sends the code printed under the QR, "DK <CODE>";
 // - by typing `/dangky <tên hoặc mã xã>`;
+// - on the web chat, by pressing «Nhận thông báo» (the `sub:<CODE>` button payload): opening the chat from a
+//   QR code or a portal's widget only records the unit (questions to an officer go there), opted out, since a
+//   page that a portal shows to every visitor is no consent;
 // and stop or resume them with `/huy` and `/tieptuc`. One subscription per channel identity; every
 // change records the moment of consent (consentAt) or of opting out (optedOutAt).
 import type { Registrar } from "../core/router.ts";
@@ -40,6 +43,7 @@ const defaults = {
   unsubscribed: "Bạn đã ngừng nhận thông báo của {unit}. Gõ /tieptuc khi muốn nhận lại.",
   alreadyUnsubscribed: "Bạn đang không nhận thông báo của {unit}. Gõ /tieptuc nếu muốn nhận lại.",
   resumed: "Bạn sẽ tiếp tục nhận thông báo của {unit}. Gõ /huy nếu muốn ngừng.",
+  webUnitNoted: "Bạn đang hỏi Trợ lý 06 của {unit}. Muốn nhận thông báo của {unit} ngay trong trang này, bấm nút «Nhận thông báo».",
   notSubscribed:
     "Bạn chưa đăng ký nhận thông báo của xã, phường nào. Gõ /dangky kèm tên xã, phường của bạn, ví dụ: /dangky Sen Thủy.",
 } as const;
@@ -83,6 +87,26 @@ async function subscribeNow(ctx: TurnContext, unit: UnitRef, source: Subscriptio
       ? say(ctx, "subscribedReplacing", { unit: unitLabel(unit), previous: unitLabel(previous.unit) })
       : say(ctx, "subscribed", { unit: unitLabel(unit) });
   return [{ text }];
+}
+
+/**
+ * The web chat opened for a unit (QR code, widget): the unit is noted as the session's own, opted out, so
+ * that "Hỏi cán bộ" reaches its officers and «Nhận thông báo» knows what to offer. A session that already
+ * receives announcements keeps its subscription as it is.
+ */
+async function noteWebUnit(ctx: TurnContext, unit: UnitRef): Promise<Reply[]> {
+  const { prisma } = ctx.services;
+  const identityId = ctx.actor.identityId;
+  const current = await prisma.subscription.findUnique({ where: { identityId }, include: { unit: true } });
+  if (current && !current.optedOutAt) return [{ text: say(ctx, "subscribed", { unit: unitLabel(current.unit) }) }];
+  const now = new Date();
+  // consentAt is required by the schema; with optedOutAt at the same moment the row holds no consent.
+  await prisma.subscription.upsert({
+    where: { identityId },
+    create: { identityId, unitCode: unit.code, source: "QR", consentAt: now, optedOutAt: now },
+    update: { unitCode: unit.code, source: "QR", optedOutAt: current?.optedOutAt ?? now },
+  });
+  return [{ text: say(ctx, "webUnitNoted", { unit: unitLabel(unit) }) }];
 }
 
 /** The unit a QR code or "DK <CODE>" names: by key or official code; an old unit gives its one successor. */
@@ -172,7 +196,7 @@ export function registerSubscription(router: Registrar): StartArgumentHandler {
     const code = trimmed.slice(START_ARGUMENT_PREFIX.length);
     const unit = /^[A-Za-z0-9_-]{1,32}$/.test(code) ? await unitByCode(ctx, code) : null;
     if (!unit) return [{ text: say(ctx, "subscribeUnknownUnit", { code: code.slice(0, 32) }) }];
-    return subscribe(ctx, unit, "QR");
+    return ctx.message.channel === "web" ? noteWebUnit(ctx, unit) : subscribe(ctx, unit, "QR");
   };
 
   router.command({

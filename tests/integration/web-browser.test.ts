@@ -22,6 +22,7 @@ import { TEST_SECRET, TEST_TOKEN, withUpdateId } from "../helpers/telegram-harne
 import { seedUnits } from "../helpers/units.ts";
 
 const OFFICER = 5001;
+const API_TOKEN = "web-browser-test-token-0123456789";
 
 // What the page functions below use of the browser's globals (this project compiles without the DOM
 // library; these are types only, erased before the functions are sent to the page).
@@ -88,6 +89,7 @@ describe("web chat in a browser", () => {
       TELEGRAM_WEBHOOK_SECRET: TEST_SECRET,
       RATE_LIMIT_PER_MINUTE: "1000",
       SHUTDOWN_GRACE_MS: "1000",
+      ADMIN_API_TOKEN: API_TOKEN,
     });
     app = await startApp(config, createLogger("silent"));
     await seedUnits(app.db.prisma);
@@ -117,7 +119,7 @@ describe("web chat in a browser", () => {
   it("on a 360-px phone: QR visit, VNeID activation step by step, a typed choice, an officer's answer from Telegram", async () => {
     const { page, problems } = await browser(360, 740, true);
     await page.goto(`${app.url}/chat?unit=19123`);
-    // The QR's unit: subscribed to the commune's announcements, then the greeting and topic menu.
+    // The QR's unit: noted (questions to an officer go there), then the greeting and topic menu.
     await expect.poll(() => page.locator("#log").innerText(), { timeout: 15_000 }).toMatch(/Xã Sen Thủy[\s\S]*Xin chào/);
     await page.screenshot({ path: artifact("web-phone-1-greeting.png") });
 
@@ -263,6 +265,64 @@ describe("web chat in a browser", () => {
     await phone.page.screenshot({ path: artifact("web-widget-phone.png") });
     expect(phone.problems).toEqual([]);
   });
+
+  it("«Nhận thông báo» in the page: an announcement to the commune's citizens is shown at the next visit; «Chuyển sang Telegram» carries the unit", async () => {
+    const { page, problems } = await browser(360, 740, true);
+    await page.goto(`${app.url}/chat?unit=19123`);
+    const subscribe = page.getByRole("button", { name: "Nhận thông báo của Xã Sen Thủy" });
+    await subscribe.waitFor({ timeout: 15_000 });
+    expect((await subscribe.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    await subscribe.click();
+    await expect.poll(() => lastBot(page).innerText(), { timeout: 15_000 }).toMatch(/đã đăng ký nhận thông báo của Xã Sen Thủy/);
+    await expect.poll(() => page.locator("#sub-state").innerText(), { timeout: 15_000 }).toBe("Bạn đang nhận thông báo của Xã Sen Thủy tại trang này.");
+    expect(await page.getByRole("button", { name: "Ngừng nhận thông báo" }).isVisible()).toBe(true);
+    await page.screenshot({ path: artifact("web-phone-5-subscribed.png") });
+    const context = page.context();
+    await page.close();
+
+    // The commune announces to its citizens while the page is closed.
+    const text = "Thứ Bảy này Công an xã Sen Thủy làm căn cước tại nhà văn hóa thôn Tây, từ 7 giờ 30.";
+    const sent = await fetch(`${app.url}/api/broadcasts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ unitCode: "19123", audience: "citizens", channels: ["web"], text }),
+    });
+    expect(sent.status).toBeLessThan(300);
+    // Delivered into the session's messages (the context holds the page's cookie).
+    await waitFor(
+      async () => {
+        const history = (await (await context.request.get(`${app.url}/chat/api/history`)).json()) as { entries: Array<{ push?: boolean; replies?: Array<{ text: string }> }> };
+        return history.entries.some((e) => e.push && e.replies?.some((r) => r.text.includes("nhà văn hóa thôn Tây")));
+      },
+      30_000,
+      "the announcement in the web session",
+    );
+
+    // The next visit shows it, marked as new.
+    const next = await context.newPage();
+    next.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    await next.goto(`${app.url}/chat`);
+    await expect.poll(() => next.locator("#log .bubble.bot.push").last().innerText(), { timeout: 15_000 }).toMatch(/nhà văn hóa thôn Tây/);
+    await expect.poll(() => next.locator("#status").innerText()).toBe("Có 1 tin mới từ lần trước bạn vào.");
+    await next.screenshot({ path: artifact("web-phone-6-announcement.png") });
+
+    // «Chuyển sang Telegram»: the bot's deep link carrying the unit, and its QR code.
+    const move = next.getByRole("button", { name: "Chuyển sang Telegram" });
+    expect(await move.getAttribute("aria-expanded")).toBe("false");
+    await move.click();
+    expect(await move.getAttribute("aria-expanded")).toBe("true");
+    const go = next.getByRole("link", { name: "Mở Telegram" });
+    const href = (await go.getAttribute("href"))!;
+    expect(href).toBe("https://t.me/troly06_test_bot?start=u_19123");
+    expect(await next.getByRole("img", { name: "Mã QR mở Telegram" }).evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
+    await next.screenshot({ path: artifact("web-phone-7-move.png") });
+    // Opening it, Telegram sends the bot «/start u_19123»: the person lands subscribed to the same commune there.
+    const CITIZEN = 7300;
+    expect((await postTelegram(`/start ${new URL(href).searchParams.get("start")}`, CITIZEN)).status).toBe(200);
+    const there = await app.db.prisma.subscription.findFirstOrThrow({ where: { identity: { channel: "TELEGRAM", externalUserId: String(CITIZEN) } } });
+    expect(there).toMatchObject({ unitCode: "19123", optedOutAt: null });
+    expect(problems).toEqual([]);
+  }, 120_000);
 
   it("voice input: no button without speech recognition; with it (stubbed), a Vietnamese transcript is sent", async () => {
     // Without the API (as in Firefox): no button at all.

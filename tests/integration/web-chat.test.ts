@@ -118,13 +118,39 @@ describe("web chat over HTTP", () => {
     expect(broken.status).toBe(400);
   });
 
-  it("greets a QR visitor, subscribes them to the unit, and answers through the core with buttons", async () => {
+  it("status: the session's unit and subscription for «Nhận thông báo»; subscribing and stopping through the core", async () => {
+    const status = async (x: Session) => {
+      const response = await fetch(`${h.url}/chat/api/status`, { headers: { cookie: x.cookie } });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { unit: { code: string; label: string; subscribePayload: string } | null; subscribed: boolean; move: unknown[] };
+    };
+    expect((await fetch(`${h.url}/chat/api/status`)).status).toBe(403);
+    const plain = await open("/chat");
+    await say(plain, { start: {} });
+    expect(await status(plain)).toEqual({ unit: null, subscribed: false, move: [] });
+
+    const s = await open("/chat?unit=19123");
+    await say(s, { start: { unit: "19123" } });
+    const before = await status(s);
+    expect(before).toEqual({ unit: { code: "19123", label: "Xã Sen Thủy", subscribePayload: "sub:19123" }, subscribed: false, move: [] });
+    const yes = await say(s, { payload: before.unit!.subscribePayload, label: "Nhận thông báo của Xã Sen Thủy" });
+    expect(yes[0]!.text).toBe("Nhận thông báo của Xã Sen Thủy");
+    expect(yes[1]!.replies![0]!.text).toMatch(/đã đăng ký nhận thông báo của Xã Sen Thủy/);
+    expect((await status(s)).subscribed).toBe(true);
+    await say(s, { text: "/huy" });
+    expect(await status(s)).toMatchObject({ unit: { code: "19123" }, subscribed: false });
+  });
+
+  it("greets a QR visitor, notes the unit, and answers through the core with buttons", async () => {
     const s = await open("/chat?unit=19123");
     const greeting = await say(s, { start: { unit: "19123" } });
     expect(greeting).toHaveLength(1); // the /start itself is not shown as said
     expect(greeting[0]!.replies!.map((r) => r.text).join("\n")).toMatch(/Xã Sen Thủy/);
     const identity = await h.bot.db.prisma.channelIdentity.findFirstOrThrow({ where: { channel: "WEB", externalUserId: s.sid } });
-    expect(await h.bot.db.prisma.subscription.count({ where: { identityId: identity.id, unitCode: "19123" } })).toBe(1);
+    // Noted for "Hỏi cán bộ", not subscribed: opening the page is no consent.
+    const noted = await h.bot.db.prisma.subscription.findUniqueOrThrow({ where: { identityId: identity.id } });
+    expect(noted.unitCode).toBe("19123");
+    expect(noted.optedOutAt).not.toBeNull();
 
     const answer = await say(s, { text: "kich hoat vneid" });
     expect(answer.map((e) => e.from)).toEqual(["user", "bot"]);

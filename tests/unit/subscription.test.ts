@@ -6,7 +6,7 @@ import { seedUnits } from "../helpers/telegram-harness.ts";
 
 describe("subscriptions", () => {
   let bot: TestCore;
-  const subscription = (user: string, channel = "CLI" as "CLI" | "ZALO" | "TELEGRAM") =>
+  const subscription = (user: string, channel = "CLI" as "CLI" | "ZALO" | "TELEGRAM" | "WEB") =>
     bot.db.prisma.subscription.findFirst({ where: { identity: { externalUserId: user, channel } } });
 
   beforeAll(async () => {
@@ -22,6 +22,27 @@ describe("subscriptions", () => {
       expect.stringMatching(/^Xin chào/),
     ]);
     expect(await subscription("s1")).toMatchObject({ unitCode: "19123", source: "QR", optedOutAt: null });
+  });
+
+  it("on the web chat /start u_CODE only notes the unit (opted out) until «Nhận thông báo» presses sub:CODE", async () => {
+    const { replies } = await bot.say("/start u_19123", "w1", "web");
+    expect(replies[0]!.text).toMatch(/^Bạn đang hỏi Trợ lý 06 của Xã Sen Thủy\. .*«Nhận thông báo»/);
+    expect(replies[1]!.text).toMatch(/^Xin chào/);
+    const noted = await subscription("w1", "WEB");
+    expect(noted).toMatchObject({ unitCode: "19123", source: "QR" });
+    expect(noted!.optedOutAt).not.toBeNull();
+    await bot.press("sub:19123", "w1", "web");
+    expect(await subscription("w1", "WEB")).toMatchObject({ unitCode: "19123", source: "COMMAND", optedOutAt: null });
+    // Subscribed: another QR visit neither changes the unit nor drops the consent.
+    const again = await bot.say("/start u_09877", "w1", "web");
+    expect(again.replies[0]!.text).toMatch(/đã đăng ký nhận thông báo của Xã Sen Thủy/);
+    expect(await subscription("w1", "WEB")).toMatchObject({ unitCode: "19123", optedOutAt: null });
+    // Opted out again: a QR of another commune moves the noted unit, still without consent.
+    await bot.say("/huy", "w1", "web");
+    await bot.say("/start u_09877", "w1", "web");
+    const moved = await subscription("w1", "WEB");
+    expect(moved!.unitCode).toBe("09877");
+    expect(moved!.optedOutAt).not.toBeNull();
   });
 
   it("/start with an unknown unit says so politely, greets, and subscribes to nothing", async () => {

@@ -15,9 +15,10 @@ import type { Config } from "../../config/env.ts";
 import type { ChannelAdapter, ChannelDeps, Core, Reply, SentMessage } from "../../core/ports.ts";
 import { UnreachableError } from "../../core/ports.ts";
 import { eraseConversations } from "../../features/access/service.ts";
-import { START_ARGUMENT_PREFIX } from "../../features/subscription.ts";
+import { START_ARGUMENT_PREFIX, SUBSCRIBE_PAYLOAD, unitLabel } from "../../features/subscription.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { SampledLog } from "../../logging/sampled.ts";
+import { MoveLinks, type MoveOption } from "./move.ts";
 import { chatPage, loadAssets, type StaticFile } from "./page.ts";
 import { clearedSessionCookie, isSessionId, loadSessionSecret, readCookie, SESSION_COOKIE, sessionCookie, SessionSigner } from "./session.ts";
 import { toWebReply, Transcript, type Entry } from "./transcript.ts";
@@ -94,6 +95,12 @@ function securityHeaders(reply: FastifyReply, frameAncestors: string, styleHash:
     .header("cross-origin-opener-policy", "same-origin");
 }
 
+export interface WebStatus {
+  unit: { code: string; label: string; subscribePayload: string } | null;
+  subscribed: boolean;
+  move: MoveOption[];
+}
+
 export class WebAdapter implements ChannelAdapter {
   readonly name = "web" as const;
   readonly transcript: Transcript;
@@ -107,12 +114,14 @@ export class WebAdapter implements ChannelAdapter {
   private readonly streams = new Map<string, Set<FastifyReply>>();
   private streamCount = 0;
   private readonly closers = new Set<() => void>();
+  private readonly moveLinks: MoveLinks;
 
   constructor(deps: WebAdapterDeps, options: WebAdapterOptions = {}) {
     this.config = deps.config;
     this.core = deps.core;
     this.log = deps.log.child({ channel: "web" });
     this.signer = new SessionSigner(loadSessionSecret(deps.config.WEB_SESSION_SECRET, deps.config.dataDir));
+    this.moveLinks = new MoveLinks(deps.config, this.log);
     this.perIp = new MinuteCounter(deps.config.WEB_RATE_LIMIT_PER_IP_MINUTE);
     this.transcript = new Transcript(deps.redis, {
       keyPrefix: options.keyPrefix ?? "troly06:web",
@@ -212,6 +221,14 @@ export class WebAdapter implements ChannelAdapter {
       return { entries: await this.transcript.after(sid, after) };
     });
 
+    app.get("/chat/api/status", async (request, reply) => {
+      if (this.limited(request, reply)) return reply;
+      const sid = this.session(request);
+      if (!sid) return reply.code(403).send({ error: "forbidden", message: "Phiên trò chuyện đã hết hạn, xin tải lại trang." });
+      reply.header("cache-control", "no-store");
+      return this.status(sid);
+    });
+
     app.post("/chat/api/message", { bodyLimit: 16 * 1024 }, async (request, reply) => {
       if (this.limited(request, reply)) return reply;
       const sid = this.guarded(request, reply);
@@ -257,6 +274,22 @@ export class WebAdapter implements ChannelAdapter {
     });
     entries.push(await this.transcript.append(sid, { from: "bot", replies: result.replies.map((r) => toWebReply(r, true)) }));
     return entries;
+  }
+
+  /**
+   * What the page's «Nhận thông báo» and «Chuyển sang Zalo / Telegram» controls offer: the session's unit
+   * (from the QR code, the widget or /dangky), whether it receives the unit's announcements (and the button
+   * payload that subscribes), and the links to the other channels carrying that unit.
+   */
+  private async status(sid: string): Promise<WebStatus> {
+    const { prisma } = this.core.services;
+    const identity = await prisma.channelIdentity.findUnique({
+      where: { channel_externalUserId: { channel: "WEB", externalUserId: sid } },
+      select: { subscription: { select: { optedOutAt: true, unit: { select: { code: true, name: true, level: true } } } } },
+    });
+    const subscription = identity?.subscription ?? null;
+    const unit = subscription ? { code: subscription.unit.code, label: unitLabel(subscription.unit), subscribePayload: `${SUBSCRIBE_PAYLOAD}:${subscription.unit.code}` } : null;
+    return { unit, subscribed: !!subscription && !subscription.optedOutAt, move: await this.moveLinks.options(unit?.code ?? null) };
   }
 
   /** "Xóa cuộc trò chuyện": the transcript, and what the database keeps of this session (as /xoadulieu). */

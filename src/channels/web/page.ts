@@ -63,6 +63,14 @@ export function chatPage(options: { csrf: string; jsHash: string; css: string })
   </div>
   <button type="button" id="size" class="tool" aria-describedby="size-now">Cỡ chữ <span id="size-now">lớn</span></button>
 </header>
+<section id="extras" class="extras" aria-label="Nhận thông báo, chuyển sang Zalo hoặc Telegram" hidden>
+  <div class="row">
+    <p id="sub-state" class="sub-state"></p>
+    <button type="button" id="subscribe" class="tool" hidden>Nhận thông báo</button>
+    <button type="button" id="move" class="tool" aria-expanded="false" aria-controls="move-panel" hidden>Chuyển sang Zalo / Telegram</button>
+  </div>
+  <div id="move-panel" class="move" role="region" aria-label="Chuyển sang Zalo hoặc Telegram" tabindex="-1" hidden></div>
+</section>
 <main id="main">
   <div id="log" class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label="Cuộc trò chuyện" tabindex="-1"></div>
   <p id="status" class="status" role="status"></p>

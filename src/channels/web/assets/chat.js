@@ -93,7 +93,10 @@
           btn.type = "button";
           btn.className = "choice";
           btn.textContent = b.label;
-          btn.addEventListener("click", function () { post({ payload: b.payload, label: b.label }, true); });
+          btn.addEventListener("click", function () {
+            var done = post({ payload: b.payload, label: b.label }, true);
+            if (done && /^sub:/.test(b.payload)) done.then(refreshStatus);
+          });
           r.appendChild(btn);
         });
         box.appendChild(r);
@@ -119,6 +122,7 @@
       }
     });
     reveal(before ? before.nextSibling : log.firstChild);
+    try { localStorage.setItem("troly06-seen", String(lastId)); } catch (e) {}
   }
 
   function api(path, body) {
@@ -140,7 +144,7 @@
   }
 
   function post(body, fromButton) {
-    if (busy) return;
+    if (busy) return Promise.resolve();
     busy = true;
     send.disabled = true;
     setStatus("Trợ lý đang trả lời…");
@@ -166,12 +170,99 @@
       });
   }
 
+  // ── «Nhận thông báo» and «Chuyển sang Zalo / Telegram» ──
+  var extras = document.getElementById("extras");
+  var subState = document.getElementById("sub-state");
+  var subButton = document.getElementById("subscribe");
+  var moveButton = document.getElementById("move");
+  var movePanel = document.getElementById("move-panel");
+  var current = null;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  function showMove(unit, ways) {
+    movePanel.textContent = "";
+    ways.forEach(function (way) {
+      if (!/^https:\/\//.test(way.link)) return;
+      var box = el("div", "way");
+      box.setAttribute("data-channel", way.channel);
+      box.appendChild(el("h2", "", way.label));
+      var go = el("a", "go", "Mở " + way.label);
+      go.href = way.link;
+      go.target = "_blank";
+      go.rel = "noopener noreferrer";
+      box.appendChild(go);
+      if (way.firstMessage) {
+        box.appendChild(el("p", "", "Khi " + way.label + " mở ra, nhắn tin này để nhận thông báo" + (unit ? " của " + unit.label : "") + ":"));
+        box.appendChild(el("p", "send-this", way.firstMessage));
+      } else if (unit) {
+        box.appendChild(el("p", "", "Bấm «Bắt đầu» trong " + way.label + ", bạn sẽ nhận thông báo của " + unit.label + " ở đó."));
+      }
+      if (/^data:image\/png;base64,/.test(way.qr)) {
+        box.appendChild(el("p", "", "Đang dùng máy tính? Quét mã này bằng điện thoại:"));
+        var img = document.createElement("img");
+        img.src = way.qr;
+        img.alt = "Mã QR mở " + way.label;
+        box.appendChild(img);
+      }
+      movePanel.appendChild(box);
+    });
+    movePanel.appendChild(el("p", "", "Cuộc trò chuyện ở trang này không chuyển theo; bạn hỏi lại ở đó nhé."));
+  }
+
+  function showStatus(data) {
+    current = data;
+    var unit = data.unit;
+    if (data.subscribed && unit) {
+      subState.textContent = "Bạn đang nhận thông báo của " + unit.label + " tại trang này.";
+      subButton.textContent = "Ngừng nhận thông báo";
+    } else {
+      subState.textContent = "";
+      subButton.textContent = unit ? "Nhận thông báo của " + unit.label : "Nhận thông báo của xã, phường";
+    }
+    subButton.hidden = false;
+    var ways = data.move || [];
+    moveButton.hidden = !ways.length;
+    if (ways.length) {
+      moveButton.textContent = "Chuyển sang " + ways.map(function (w) { return w.label; }).join(" / ");
+      showMove(unit, ways);
+    }
+    extras.hidden = false;
+  }
+
+  function refreshStatus() {
+    return api("/chat/api/status").then(showStatus, function () {});
+  }
+
+  subButton.addEventListener("click", function () {
+    if (!current) return;
+    if (current.subscribed) return post({ text: "/huy" }, false).then(refreshStatus);
+    if (current.unit) return post({ payload: current.unit.subscribePayload, label: subButton.textContent }, false).then(refreshStatus);
+    // No unit yet: the citizen names their commune.
+    input.value = "/dangky ";
+    input.focus();
+    setStatus("Gõ tên xã, phường của bạn sau chữ /dangky rồi bấm Gửi.");
+  });
+
+  moveButton.addEventListener("click", function () {
+    var open = movePanel.hidden;
+    movePanel.hidden = !open;
+    moveButton.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) movePanel.focus();
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
     if (!text || busy) return;
     input.value = "";
-    post({ text: text }, false);
+    var after = post({ text: text }, false);
+    if (text.charAt(0) === "/" || /^(dk|đk|đăng ký|dang ky)\b/i.test(text)) after.then(refreshStatus);
     input.focus();
   });
 
@@ -215,6 +306,7 @@
 
   resetButton.addEventListener("click", function () {
     if (!window.confirm("Xóa toàn bộ cuộc trò chuyện trên máy này?")) return;
+    try { localStorage.removeItem("troly06-seen"); } catch (e) {}
     api("/chat/api/reset", {}).then(function () { location.reload(); }, function () { location.reload(); });
   });
 
@@ -245,12 +337,24 @@
     .then(function (data) {
       var entries = data.entries || [];
       if (greeting) log.appendChild(bubble("bot", greeting));
+      // Announcements and officers' answers that came while the page was closed: say how many.
+      var seen = 0;
+      try { seen = Number(localStorage.getItem("troly06-seen") || 0); } catch (e) {}
+      var fresh = seen ? entries.filter(function (e) { return e.push && e.id > seen; }) : [];
       render(entries);
+      if (fresh.length) {
+        setStatus(fresh.length === 1 ? "Có 1 tin mới từ lần trước bạn vào." : "Có " + fresh.length + " tin mới từ lần trước bạn vào.");
+        var firstNew = log.querySelector('[data-entry="' + fresh[0].id + '"]');
+        if (firstNew) main.scrollTop = firstNew.offsetTop - 8;
+      }
       if (!entries.length) {
         var unit = params.get("unit") || "";
         return post({ start: /^[A-Za-z0-9_-]{1,32}$/.test(unit) ? { unit: unit } : {} }, false);
       }
     })
     .catch(function () { setStatus("Không tải được cuộc trò chuyện. Bạn thử tải lại trang."); })
-    .then(listen);
+    .then(function () {
+      listen();
+      refreshStatus();
+    });
 })();
