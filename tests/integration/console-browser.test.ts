@@ -577,4 +577,28 @@ describe("staff console in a browser", { timeout: 90_000 }, () => {
     expect(audit.detail).toEqual({ sessionId: officerSession, personId: two });
     expect(problems).toEqual([]);
   });
+
+  it("an announcement sent by a console user who signed in from Zalo: its summary reaches their Zalo chat", async () => {
+    const postZalo = (text: string) =>
+      fetch(`${app.url}/webhooks/zalo`, { method: "POST", headers: { "content-type": "application/json", "x-bot-api-secret-token": ZALO_SECRET }, body: JSON.stringify(zaloTextUpdate(text, { userId: ZALO_SUPERVISOR })) });
+    const before = zalo.texts(ZALO_SUPERVISOR).length;
+    expect((await postZalo("/web")).status).toBe(200);
+    await expect.poll(() => zalo.texts(ZALO_SUPERVISOR).slice(before).find((t) => t.includes("dang-nhap")), { timeout: 15_000 }).toBeTruthy();
+    const link = /(http\S+\/console\/dang-nhap\?t=\S+)/.exec(zalo.texts(ZALO_SUPERVISOR).slice(before).find((t) => t.includes("dang-nhap"))!)![1]!;
+    const { page, problems } = await browser();
+    await signIn(page, link);
+    await page.goto(`${app.url}/console/thong-bao`);
+    await page.getByLabel("Cán bộ", { exact: true }).check();
+    await page.getByLabel("Nội dung thông báo").fill("Giao ban chuyên đề Đề án 06 sáng thứ Hai, các xã chuẩn bị số liệu tháng 11.");
+    await page.getByRole("button", { name: "Xem trước" }).click();
+    await page.getByRole("button", { name: /^Gửi cho \d+ người$/ }).click();
+    await page.waitForURL(/\/console\/thong-bao\/\d+$/);
+    const broadcastId = Number(/\/thong-bao\/(\d+)$/.exec(page.url())![1]);
+    await expect
+      .poll(() => zalo.texts(ZALO_SUPERVISOR).find((t) => t.includes(`Báo cáo thông báo số ${broadcastId}`)), { timeout: DELIVERY_WAIT_MS })
+      .toMatch(/Đã gửi: [1-9]\d*\n/);
+    // Nothing of it went to a Telegram chat of the creator (they have none).
+    expect(telegram.ok("sendMessage").some((c) => String(c.params.text).includes(`Báo cáo thông báo số ${broadcastId}`))).toBe(false);
+    expect(problems).toEqual([]);
+  });
 });
