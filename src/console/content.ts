@@ -42,7 +42,13 @@ class ContentOnDisk {
   }
 
   get() {
-    const stamp = this.currentStamp();
+    let stamp: string;
+    try {
+      stamp = this.currentStamp();
+    } catch (error) {
+      // intents/ or content/ missing or unreadable: said on the page, as for broken content.
+      return { error: String(error), at: new Date() };
+    }
     if (!this.loaded || stamp !== this.stamp) {
       this.stamp = stamp;
       try {
