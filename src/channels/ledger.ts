@@ -10,6 +10,9 @@
 // - `claimReply(key, n)` is taken before reply message n of the turn is sent (SET NX): a turn that runs
 //   again after a crash skips the messages that already went out (or may have: a claim without a
 //   confirmed send is not sent again). A failed send releases its claim.
+// - `hold(key)` renews the lease while this process works on the update (every third of the lease): a turn
+//   that waits long for its place in a burst is not taken for a crashed one and run a second time; once the
+//   process dies the renewals stop and the lease runs out.
 // - Redis holds the marks; when a Redis call fails, the same operation runs on the database
 //   (`channel_update`), so de-duplication never fails open.
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,7 +23,7 @@ import type { Logger } from "../logging/logger.ts";
 export type BeginResult = "new" | "busy" | "done";
 
 export interface LedgerOptions {
-  redis: Pick<Redis, "set" | "get" | "del" | "pttl">;
+  redis: Pick<Redis, "set" | "get" | "del" | "pttl" | "eval">;
   prisma: Pick<PrismaClient, "channelUpdate">;
   log: Logger;
   /** Prefix of the Redis keys (and of the database keys). */
@@ -33,6 +36,8 @@ export interface LedgerOptions {
 
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_DONE_TTL_SEC = 86_400;
+/** Extends the key's time to live only while it is still a lease (never a "done" mark). */
+const RENEW_LEASE = `if redis.call("get", KEYS[1]) == "lease" then return redis.call("pexpire", KEYS[1], ARGV[1]) else return 0 end`;
 
 export class UpdateLedger {
   readonly leaseMs: number;
@@ -121,6 +126,27 @@ export class UpdateLedger {
       }
       await sleep(Math.min(waitMs, Math.max(10, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
     }
+  }
+
+  /**
+   * Keeps the lease of an update this process is working on alive until the returned function is called.
+   * A renewal that fails is only logged (sampled with the rest): the lease may then run out early and the
+   * platform's next copy be answered again, which the reply claims keep from sending twice.
+   */
+  hold(id: string): () => void {
+    const key = this.key(id);
+    const renew = () =>
+      void this.either(
+        async () => {
+          await this.options.redis.eval(RENEW_LEASE, 1, key, String(this.leaseMs));
+        },
+        async () => {
+          await this.options.prisma.channelUpdate.updateMany({ where: { key, state: "lease" }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } });
+        },
+      ).catch(() => undefined);
+    const timer = setInterval(renew, Math.max(1_000, Math.floor(this.leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** The update's replies went out: later deliveries are duplicates. */

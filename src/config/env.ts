@@ -149,6 +149,11 @@ export const envSchema = z.object({
     .refine((v) => /^[0-6](,[0-6])*$/.test(v.replace(/\s/g, "")), { message: "expected weekday numbers 0–6 (0 = Sunday), comma-separated" }),
   HANDOFF_ESCALATE_AFTER_MINUTES: intInRange(1, 100_000, 240),
   SHUTDOWN_GRACE_MS: intInRange(0, 120_000, 10_000),
+  // How long a platform update is "in progress" (channels/ledger.ts): a re-delivery after this long is
+  // answered again, as after a crash. Must exceed the longest turn.
+  UPDATE_LEASE_SECONDS: intInRange(5, 3600, 60),
+  // Conversation turns running at once in this process; more wait in arrival order (core/admission.ts).
+  TURN_CONCURRENCY: intInRange(1, 1000, 8),
   // The web chat (src/channels/web): cookie signing key (empty: generated into DATA_DIR/web-session.key),
   // who may put /chat in an iframe (the widget), and requests per IP per minute on /chat.
   WEB_SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, { message: "expected at least 32 characters" }),

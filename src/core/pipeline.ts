@@ -10,6 +10,7 @@ import { resolveActor } from "./identity.ts";
 import { inTurn, turnLogFields } from "../logging/turn.ts";
 import { fill } from "./messages.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { Admission } from "./admission.ts";
 import type { Router } from "./router.ts";
 import type {
   Actor,
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   middleware?: Middleware[];
   /** Typed choices and forms of address (content/conversation.yaml); without it, neither. */
   conversation?: ConversationLexicon;
+  /** Turns running at once; more wait their turn in arrival order (default: TURN_CONCURRENCY). */
+  concurrency?: number;
 }
 
 /**
@@ -122,8 +125,10 @@ const conversationLog: Middleware = async (ctx, next) => {
 
 export class Pipeline {
   private readonly chain: Middleware[];
+  private readonly admission: Admission;
 
   constructor(private readonly options: PipelineOptions) {
+    this.admission = new Admission(options.concurrency ?? options.services.config.TURN_CONCURRENCY);
     this.chain = [
       rateLimit(options.rateLimiter),
       conversationLog,
@@ -141,7 +146,8 @@ export class Pipeline {
     const started = performance.now();
     const fields = turnLogFields(message.channel, message.userId);
     const log = services.log.child(fields);
-    return inTurn(fields, () => this.turn(message, log, started));
+    // The reply time logged (ms) includes the wait for a place.
+    return this.admission.run(() => inTurn(fields, () => this.turn(message, log, started)));
   }
 
   private async turn(message: IncomingMessage, log: TurnContext["log"], started: number): Promise<TurnResult> {

@@ -9,7 +9,7 @@
 const PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
 const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections", "DatabaseAccessDenied"]);
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
-const MESSAGES = /PGlite is closed|Connection terminated|connection timeout|Can't reach database server|Timed out fetching a new connection|Server has closed the connection|the database system is (starting up|shutting down)/i;
+const MESSAGES = /PGlite is closed|Cannot use a pool after calling end|Connection terminated|connection timeout|Can't reach database server|Timed out fetching a new connection|Server has closed the connection|the database system is (starting up|shutting down)/i;
 
 function ownCode(value: unknown): string | undefined {
   const code = (value as { code?: unknown } | null)?.code;

@@ -23,10 +23,14 @@ import { FakeZaloApi, zaloTextUpdate } from "../helpers/zalo-fake-api.ts";
 const LEASE_MS = 4_000;
 const never = <T>() => new Promise<T>(() => undefined);
 
-/** A Redis connection whose `set` never returns for the keys `hang` picks (the process died there). */
+/**
+ * A Redis connection whose `set` never returns for the keys `hang` picks (the process died there), and
+ * whose lease renewals (`eval`) never arrive: a dead process renews nothing.
+ */
 function dyingRedis(real: Redis, hang: (key: string, value: string) => boolean): Redis {
   return new Proxy(real, {
     get(target, prop) {
+      if (prop === "eval") return () => never();
       if (prop === "set") {
         return (...args: unknown[]) =>
           hang(String(args[0]), String(args[1])) ? never() : (target.set as (...a: unknown[]) => Promise<unknown>)(...args);

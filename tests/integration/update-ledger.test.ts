@@ -100,4 +100,24 @@ describe("update ledger on Redis", () => {
     expect(await redis.ttl(`${prefix}1`)).toBeGreaterThan(80_000);
     expect(await db.prisma.channelUpdate.count()).toBe(0);
   });
+
+  it("keeps a held lease alive past its length, stops when released, and never renews a done mark", async () => {
+    // A turn that waits long for its place in a burst must not look crashed to the next delivery.
+    const l = new UpdateLedger({ redis, prisma: db.prisma, log: createLogger("silent"), prefix, leaseMs: 1_500 });
+    expect(await l.begin("held")).toBe("new");
+    const release = l.hold("held");
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(await l.begin("held")).toBe("busy");
+    release();
+    await new Promise((r) => setTimeout(r, 1_700));
+    expect(await l.begin("held")).toBe("new"); // no renewals after the release: it ran out
+
+    expect(await l.begin("finished")).toBe("new");
+    const releaseFinished = l.hold("finished");
+    await l.finish("finished");
+    await new Promise((r) => setTimeout(r, 1_200));
+    releaseFinished();
+    expect(await redis.get(`${prefix}finished`)).toBe("done");
+    expect(await redis.ttl(`${prefix}finished`)).toBeGreaterThan(80_000);
+  }, 20_000);
 });

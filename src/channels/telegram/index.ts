@@ -44,7 +44,7 @@ export interface TelegramAdapterOptions {
   config: Config;
   core: Core;
   /** Any ioredis connection (the QueueSet's producer in the app). */
-  redis: Pick<Redis, "set" | "get" | "del" | "pttl">;
+  redis: Pick<Redis, "set" | "get" | "del" | "pttl" | "eval">;
   log: Logger;
   /** Prefix of the de-duplication keys. */
   keyPrefix?: string;
@@ -140,9 +140,11 @@ export class TelegramAdapter implements ChannelAdapter {
       }
       ctx.checked = parsed.data;
       ctx.ledgerId = id;
+      const release = this.ledger.hold(id);
       try {
         await next();
       } catch (error) {
+        release();
         if (retriable(error)) {
           this.log.warn({ err: error, updateId: parsed.data.update_id }, "telegram update failed; it will be answered when delivered again");
           await this.ledger.abandon(id).catch(() => undefined);
@@ -151,6 +153,7 @@ export class TelegramAdapter implements ChannelAdapter {
         }
         this.log.error({ err: error, updateId: parsed.data.update_id }, "telegram update failed");
       }
+      release();
       await this.ledger.finish(id);
       this.outcomes.set(ctx.update, "done");
     });
@@ -340,6 +343,7 @@ export function createTelegramAdapter(deps: ChannelDeps): TelegramAdapter {
     core: deps.core,
     redis: deps.queues.redis,
     log: deps.log.child({ channel: "telegram" }),
+    leaseMs: deps.config.UPDATE_LEASE_SECONDS * 1000,
   });
 }
 

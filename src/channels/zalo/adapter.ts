@@ -256,13 +256,16 @@ export class ZaloAdapter implements ChannelAdapter {
       return begun === "done" ? "duplicate" : "busy";
     }
 
+    const release = this.ledger.hold(id);
     try {
       await this.handleMessage(update.event_name, message, id, source);
+      release();
       await this.ledger.finish(id).catch((error: unknown) =>
         this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "Zalo: could not mark the event done"),
       );
       return "done";
     } catch (error) {
+      release();
       const transient = isTransientZaloError(error) || error instanceof ServiceUnavailableError;
       this.log.error(
         { err: error instanceof Error ? error.message : String(error), chat: maskId(message.chat.id), transient },
@@ -376,7 +379,10 @@ export class ZaloAdapter implements ChannelAdapter {
 
 /** Used by createChannels. */
 export function createZaloAdapter(deps: ChannelDeps, options?: ZaloAdapterOptions): ZaloAdapter {
-  return new ZaloAdapter({ config: deps.config, core: deps.core, redis: deps.queues.redis, log: deps.log }, options);
+  return new ZaloAdapter(
+    { config: deps.config, core: deps.core, redis: deps.queues.redis, log: deps.log },
+    { leaseMs: deps.config.UPDATE_LEASE_SECONDS * 1000, ...options },
+  );
 }
 
 /** The factory the channel registry loads (channels/registry.ts). */
