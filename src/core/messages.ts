@@ -14,7 +14,7 @@ const requiredKeys = [
   "handoffNoOfficer", "handoffUnavailable", "handoffCancelled", "handoffForward", "handoffEscalated", "handoffAnswer",
   "handoffAnswerSent", "handoffClosed", "handoffClosedCitizen", "handoffNotFound", "handoffAnswerUsage",
   "handoffGroupBound", "handoffGroupUsage",
-  "didYouMean", "topicIntro", "smalltalkGreet", "smalltalkThanks", "smalltalkBye", "smalltalkAck", "smalltalkHelp", "followUpAbout", "askedDetails", "tentativeAnswer", "tentativeOther",
+  "didYouMean", "topicIntro", "smalltalkGreet", "smalltalkThanks", "smalltalkBye", "smalltalkAck", "smalltalkHelp", "followUpAbout", "askedDetails", "severalQuestions", "severalQuestionsGuide", "tentativeAnswer", "tentativeOther",
   "tiendoUsage", "tiendoTitle", "tiendoNoData", "tiendoNotFound", "tiendoChooseUnit", "tiendoChooseIndicator", "tiendoStaleNote", "tiendoReported", "tiendoChange", "tiendoRank", "tiendoWeakest", "tiendoMissingUnits", "tiendoDvcTitle", "tiendoDvcNone", "tiendoChildrenTitle", "tiendoNoChildren", "tiendoChartCaption", "tiendoChartTruncated", "tiendoButtonDvc", "tiendoButtonChart", "tiendoButtonChildren",
   "tiendoReportedMark", "tiendoChartMissing", "tiendoNoFilings", "tiendoEndedMark", "tiendoEnded", "tiendoHistoryTitle",
   "tiendoHistoryWhole", "tiendoHistoryPart", "tiendoHistoryTotal", "tiendoHistoryMore", "tiendoHistoryNone", "tiendoHistoryNoPredecessor",

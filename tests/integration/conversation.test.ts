@@ -67,6 +67,25 @@ describe.each(channels)("conversation on %s", (channel) => {
     expect(plain.replies[0]!.text).not.toContain("Về điều Bạn hỏi thêm:");
   });
 
+  it("answers two questions in one message, and a follow-up on «việc thứ 2»", async () => {
+    const p = person();
+    const both = await p.say("cho hỏi 2 việc: cách lấy lại mật khẩu VNeID và thủ tục đăng ký tạm trú cho người thuê trọ");
+    const text = both.replies[0]!.text;
+    expect(text).toMatch(/^Bạn hỏi 2 việc/);
+    expect(text.indexOf("1. «")).toBeLessThan(text.indexOf("2. «"));
+    expect(payloads(both.replies[0]).slice(0, 2)).toEqual(["faq:s:vneid_quen_mat_khau:1", "faq:s:cutru_tam_tru:1"]);
+    // A typed number chooses the button: the first question's guide.
+    const first = await p.say("1");
+    expect(first.outcome.intentId).toBe("vneid_quen_mat_khau");
+    expect(first.replies[0]!.text).toMatch(/^Bước 1/);
+
+    const q = person();
+    await q.say("cho hỏi 2 việc: cách lấy lại mật khẩu VNeID và thủ tục đăng ký tạm trú cho người thuê trọ");
+    const second = await q.say("việc thứ 2 cần mang giấy tờ gì");
+    expect(second.outcome.intentId).toBe("cutru_tam_tru");
+    expect(second.replies[0]!.text).toMatch(/^Về «/);
+  });
+
   it("answers a follow-up about the fee or the place from the last answer", async () => {
     const p = person();
     const lost = await p.say("mất thẻ căn cước rồi làm sao");

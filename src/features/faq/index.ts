@@ -18,6 +18,7 @@ import { redactPII } from "../../privacy/redact.ts";
 import { askOfficerButton } from "../handoff.ts";
 import { loadKnowledgeBase, type Intent, type KnowledgeBase } from "./knowledge.ts";
 import { askedDetails } from "./details.ts";
+import { answeredParts, faqListSlot, ordinalReference, readList } from "./multi.ts";
 import { analyzeFollowUp, aspectSentences, faqContextSlot, type FollowUp, readContext } from "./followup.ts";
 import { FaqMatcher, type MatcherOptions, type MatchResult } from "./matcher.ts";
 import { normalize } from "./normalize.ts";
@@ -171,6 +172,43 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
     return { intent, lines };
   };
 
+  const related = (a: string, b: string) =>
+    (kb.byId.get(a)?.related.includes(b) ?? false) || (kb.byId.get(b)?.related.includes(a) ?? false);
+  /** One reply to several questions: each short answer under its number, a button per question. */
+  const severalAnswers = async (ctx: TurnContext, parts: MatchResult[]): Promise<Reply> => {
+    const intents = parts.flatMap((p) => kb.byId.get(p.best!.intentId) ?? []);
+    const m = ctx.services.messages;
+    const sections = intents.map((intent, i) => {
+      const answer = intent.answer
+        .split("\n")
+        .filter((line) => !line.includes("«Bước tiếp»"))
+        .join("\n");
+      return `${i + 1}. «${intent.title}»\n${answer}`;
+    });
+    const state = await ctx.loadState();
+    const now = ctx.message.receivedAt.getTime();
+    faqListSlot.set(state, { intents: intents.map((i) => i.id), at: now });
+    faqContextSlot.set(state, { intent: intents.at(-1)!.id, at: now });
+    await ctx.saveState(state);
+    ctx.outcome = {
+      intentId: intents[0]!.id,
+      confidence: Math.min(...parts.map((p) => p.best!.confidence)),
+      fallback: false,
+      suggestions: intents.slice(1).map((i) => i.id),
+    };
+    return {
+      text: [fill(m.severalQuestions, { count: String(intents.length) }), ...sections, m.severalQuestionsGuide].join("\n\n"),
+      buttons: [
+        ...intents.map((intent, i) => [
+          { label: `${i + 1}. ${intent.title}`, payload: intent.steps.length ? `faq:s:${intent.id}:1` : `faq:a:${intent.id}` },
+        ]),
+        [askOfficerButton, menuButton],
+      ],
+    };
+  };
+  /** "cái thứ 2 thì sao": a follow-up on the one referred to, with whatever the rest asks. */
+  const referredFollowUp = (rest: string): FollowUp => ({ kind: "marker", rest: words(rest).join(" "), aspect: null, aspectOnly: false });
+
   router.onText(async (ctx) => {
     const m = ctx.services.messages;
     const small = smalltalkKind(ctx.text, lexicon);
@@ -180,15 +218,28 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
       return [{ text: m[smalltalkMessage[small]], buttons }];
     }
 
-    const result = matcher.match(ctx.text);
-    const context = readContext(await ctx.loadState(), ctx.message.receivedAt.getTime());
-    const last = context ? kb.byId.get(context.intent) : undefined;
-    const follow = last ? analyzeFollowUp(ctx.text, lexicon, result.decision === "answer") : null;
+    const now = ctx.message.receivedAt.getTime();
+    const state = await ctx.loadState();
+    // "cái thứ 2 phí bao nhiêu" after a reply to several questions: the rest, about the second one.
+    const reference = ordinalReference(ctx.text, lexicon);
+    const listed = reference ? readList(state, now) : null;
+    const referred = listed && reference ? listed.at(reference.position === -1 ? -1 : reference.position - 1) : undefined;
+    const question = referred && reference ? reference.rest : ctx.text;
+
+    const result = matcher.match(question);
+    if (!referred) {
+      const parts = answeredParts(ctx.text, result, matcher, related);
+      if (parts) return [await severalAnswers(ctx, parts)];
+    }
+    const context = readContext(state, now);
+    const last = referred ? kb.byId.get(referred) : context ? kb.byId.get(context.intent) : undefined;
+    // What was referred to is the topic even without a follow-up word ("cái thứ 2 thì sao").
+    const follow = last ? (analyzeFollowUp(question, lexicon, result.decision === "answer") ?? (referred ? referredFollowUp(question) : null)) : null;
     // A short message after an answer is read as a follow-up first ("đăng ký ở đâu" after «mức 2» is
     // about VNeID, not about registering a motorbike); a long one that is answered on its own is a new question.
-    const short = words(ctx.text).length <= SHORT_FOLLOW_UP_WORDS;
-    if (last && follow && (result.decision !== "answer" || short || follow.kind === "correction")) {
-      const resolved = resolveFollowUp(follow, last, result);
+    const short = words(question).length <= SHORT_FOLLOW_UP_WORDS;
+    if (last && follow && (result.decision !== "answer" || short || follow.kind === "correction" || referred)) {
+      const resolved = resolveFollowUp(follow, last, result) ?? (referred ? { intent: last, lines: [] } : null);
       if (resolved) {
         ctx.outcome = { intentId: resolved.intent.id, confidence: result.best?.confidence ?? 0, fallback: false, suggestions: [] };
         await rememberTopic(ctx, resolved.intent.id);
