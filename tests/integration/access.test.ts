@@ -1,10 +1,13 @@
-// Roles, invitations, identity links and erasure, through the chat commands as people use them.
+// Roles, invitations, identity links and erasure, through the chat commands as people use them, on
+// today's two tiers: Tỉnh Quảng Trị (44) with its communes (tests/helpers/units.ts) and, for "another
+// province", Phường Long Xuyên (30307) of Tỉnh An Giang (91).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantRole, personForAccount } from "../../src/features/access/service.ts";
 import { purgeConversations } from "../../src/features/maintenance.ts";
 import { authorize } from "../../src/security/policy.ts";
 import { createTestCore, type TestCore } from "../helpers/core.ts";
-import { seedUnits } from "../helpers/units.ts";
+import { importUnits } from "../../src/features/units.ts";
+import { seedCurrentUnits } from "../helpers/units.ts";
 
 const op = { personId: null, label: "test" };
 
@@ -16,32 +19,37 @@ describe("identity, roles and privacy", () => {
   beforeAll(async () => {
     bot = await createTestCore({ env: { RATE_LIMIT_PER_MINUTE: "1000" } });
     const p = bot.db.prisma;
-    await seedUnits(p);
+    await seedCurrentUnits(p);
+    const since = "2025-07-01";
+    await importUnits(p, [
+      { code: "91", name: "Tỉnh An Giang", level: "PROVINCE", parent_code: undefined, valid_from: since },
+      { code: "30307", name: "Phường Long Xuyên", level: "COMMUNE", parent_code: "91", valid_from: since },
+    ]);
     await grantRole(p, { personId: await personForAccount(p, "cli", "admin"), role: "ADMIN", unitCode: "44", by: op });
-    await grantRole(p, { personId: await personForAccount(p, "cli", "sup450"), role: "SUPERVISOR", unitCode: "450", by: op });
-    await grantRole(p, { personId: await personForAccount(p, "cli", "off19123"), role: "OFFICER", unitCode: "19123", by: op });
-    await grantRole(p, { personId: await personForAccount(p, "cli", "off19200"), role: "OFFICER", unitCode: "19200", by: op });
+    await grantRole(p, { personId: await personForAccount(p, "cli", "sup44"), role: "SUPERVISOR", unitCode: "44", by: op });
+    await grantRole(p, { personId: await personForAccount(p, "cli", "off19288"), role: "OFFICER", unitCode: "19288", by: op });
+    await grantRole(p, { personId: await personForAccount(p, "cli", "off30307"), role: "OFFICER", unitCode: "30307", by: op });
   });
   afterAll(() => bot.close());
 
   describe("policy", () => {
     const roles = {
       citizen: [],
-      officer: [{ role: "OFFICER" as const, unitCode: "19123" }],
-      supervisor: [{ role: "SUPERVISOR" as const, unitCode: "450" }],
+      officer: [{ role: "OFFICER" as const, unitCode: "19288" }],
+      supervisor: [{ role: "SUPERVISOR" as const, unitCode: "44" }],
       admin: [{ role: "ADMIN" as const, unitCode: "44" }],
     };
     it.each([
-      ["citizen", "indicators.view", "19123", false],
-      ["officer", "indicators.view", "19123", true],
-      ["officer", "indicators.view", "450", false], // the unit above
-      ["officer", "indicators.view", "19124", false], // a sibling commune
-      ["officer", "broadcast.send", "19123", false],
-      ["supervisor", "indicators.view", "19124", true], // below
-      ["supervisor", "broadcast.send", "450", true],
-      ["supervisor", "broadcast.send", "19200", false], // another district
-      ["supervisor", "audit.view", "450", false],
-      ["admin", "audit.view", "19200", true],
+      ["citizen", "indicators.view", "19288", false],
+      ["officer", "indicators.view", "19288", true],
+      ["officer", "indicators.view", "44", false], // the province above
+      ["officer", "indicators.view", "19249", false], // a sibling commune
+      ["officer", "broadcast.send", "19288", false],
+      ["supervisor", "indicators.view", "19249", true], // below
+      ["supervisor", "broadcast.send", "44", true],
+      ["supervisor", "broadcast.send", "30307", false], // another province
+      ["supervisor", "audit.view", "44", false],
+      ["admin", "audit.view", "19249", true],
       ["admin", "roles.manage", "44", true],
       ["officer", "indicators.view", "no-such-unit", false],
     ] as const)("%s → %s on %s: %s", async (who, permission, unit, allowed) => {
@@ -51,24 +59,25 @@ describe("identity, roles and privacy", () => {
 
   describe("/moi and /xacthuc", () => {
     it("refuses citizens and officers politely", async () => {
-      expect(await text("/moi canbo 19123", "citizen1")).toMatch(/không có quyền/);
-      expect(await text("/moi canbo 19123", "off19123")).toMatch(/không có quyền/);
+      expect(await text("/moi canbo 19288", "citizen1")).toMatch(/không có quyền/);
+      expect(await text("/moi canbo 19288", "off19288")).toMatch(/không có quyền/);
     });
 
     it("refuses a supervisor outside their subtree and above their role", async () => {
-      expect(await text("/moi canbo 19200", "sup450")).toMatch(/không có quyền/);
-      expect(await text("/moi quantri 19123", "sup450")).toMatch(/không cao hơn vai trò/);
+      expect(await text("/moi canbo 30307", "sup44")).toMatch(/không có quyền/);
+      expect(await text("/moi canbo long xuyen", "sup44")).toMatch(/không có quyền/);
+      expect(await text("/moi quantri 19288", "sup44")).toMatch(/không cao hơn vai trò/);
     });
 
     it("lets a supervisor invite an officer of a commune below, by name, once", async () => {
-      const reply = await text("/moi canbo xa sen thuy", "sup450");
+      const reply = await text("/moi canbo xa sen ngu", "sup44");
       const code = /([0-9A-Z]{5}-[0-9A-Z]{5})/.exec(reply)?.[1];
       expect(code, reply).toBeDefined();
-      expect(reply).toMatch(/Xã Sen Thủy/);
-      expect(await text(`/xacthuc ${code!.toLowerCase().replace("-", " ")}`, "newofficer")).toMatch(/Xác thực thành công.*cán bộ của Xã Sen Thủy/);
-      expect(await text("/quyen", "newofficer")).toMatch(/cán bộ: Xã Sen Thủy \(19123\)/);
+      expect(reply).toMatch(/Xã Sen Ngư/);
+      expect(await text(`/xacthuc ${code!.toLowerCase().replace("-", " ")}`, "newofficer")).toMatch(/Xác thực thành công.*cán bộ của Xã Sen Ngư/);
+      expect(await text("/quyen", "newofficer")).toMatch(/cán bộ: Xã Sen Ngư \(19288\)/);
       expect(await text(`/xacthuc ${code}`, "someone-else")).toMatch(/đã được dùng/);
-      const audit = await bot.db.prisma.auditLog.findMany({ where: { action: { in: ["invite.create", "role.grant"] }, unitCode: "19123" } });
+      const audit = await bot.db.prisma.auditLog.findMany({ where: { action: { in: ["invite.create", "role.grant"] }, unitCode: "19288" } });
       expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["invite.create", "role.grant"]));
       // The code itself is never stored in the conversation log.
       const logged = await bot.db.prisma.conversationMessage.findMany({ where: { text: { contains: code!.slice(0, 5) } } });
@@ -77,13 +86,13 @@ describe("identity, roles and privacy", () => {
 
     it("rejects an expired code", async () => {
       const { createInvite } = await import("../../src/features/access/service.ts");
-      const old = await createInvite(bot.db.prisma, { role: "OFFICER", unitCode: "19124", by: op, now: new Date(Date.now() - 73 * 3600_000) });
+      const old = await createInvite(bot.db.prisma, { role: "OFFICER", unitCode: "19249", by: op, now: new Date(Date.now() - 73 * 3600_000) });
       expect(await text(`/xacthuc ${old.code}`, "late-officer")).toMatch(/hết hạn/);
     });
 
     it("stops guessing after 5 wrong codes, even with the right one", async () => {
       const { createInvite } = await import("../../src/features/access/service.ts");
-      const real = await createInvite(bot.db.prisma, { role: "OFFICER", unitCode: "19124", by: op });
+      const real = await createInvite(bot.db.prisma, { role: "OFFICER", unitCode: "19249", by: op });
       for (let i = 0; i < 5; i++) expect(await text(`/xacthuc AAAAA-0000${i}`, "guesser")).toMatch(/Mã không đúng/);
       expect(await text(`/xacthuc ${real.code}`, "guesser")).toMatch(/sai nhiều lần.*60 phút/);
       expect(await text("/quyen", "guesser")).toMatch(/người dân/);
@@ -95,8 +104,8 @@ describe("identity, roles and privacy", () => {
   describe("/nhatky", () => {
     it("is for admins only", async () => {
       expect(await text("/nhatky", "citizen1")).toMatch(/không có quyền/);
-      expect(await text("/nhatky", "off19123")).toMatch(/không có quyền/);
-      expect(await text("/nhatky", "sup450")).toMatch(/không có quyền/);
+      expect(await text("/nhatky", "off19288")).toMatch(/không có quyền/);
+      expect(await text("/nhatky", "sup44")).toMatch(/không có quyền/);
       expect(await text("/nhatky", "admin")).toMatch(/invite\.create/);
     });
   });
@@ -104,14 +113,14 @@ describe("identity, roles and privacy", () => {
   describe("/lienket", () => {
     it("links a Zalo account to the same person as a Telegram account, roles included", async () => {
       const p = bot.db.prisma;
-      await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-officer"), role: "OFFICER", unitCode: "19200", by: op });
+      await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-officer"), role: "OFFICER", unitCode: "30307", by: op });
       const reply = await text("/lienket", "tg-officer", "telegram");
       const code = /([0-9A-Z]{5}-[0-9A-Z]{5})/.exec(reply)![1]!;
       await text("/start", "zl-officer", "zalo");
       expect(await text(`/lienket ${code}`, "zl-officer", "zalo")).toMatch(/Đã liên kết/);
       const ids = await p.channelIdentity.findMany({ where: { externalUserId: { in: ["tg-officer", "zl-officer"] } } });
       expect(new Set(ids.map((i) => i.personId)).size).toBe(1);
-      expect(await text("/quyen", "zl-officer", "zalo")).toMatch(/Xã Võ Ninh/);
+      expect(await text("/quyen", "zl-officer", "zalo")).toMatch(/Phường Long Xuyên/);
       expect(await text(`/lienket ${code}`, "zl-other", "zalo")).toMatch(/không đúng hoặc đã hết hạn/);
     });
   });
@@ -121,7 +130,7 @@ describe("identity, roles and privacy", () => {
       const p = bot.db.prisma;
       await text("toi muon hoi ve cccd", "forget-me");
       const identity = await p.channelIdentity.findFirstOrThrow({ where: { externalUserId: "forget-me" } });
-      await p.subscription.create({ data: { identityId: identity.id, unitCode: "19123", source: "QR" } });
+      await p.subscription.create({ data: { identityId: identity.id, unitCode: "19288", source: "QR" } });
       const ask = await bot.say("/xoadulieu", "forget-me");
       expect(ask.replies[0]!.buttons?.flat().map((b) => b.payload)).toEqual(["erase:yes", "erase:no"]);
       expect((await bot.press("erase:no", "forget-me")).replies[0]!.text).toMatch(/không xóa gì/);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelName } from "../../src/core/types.ts";
 import { grantRole, personForAccount } from "../../src/features/access/service.ts";
 import { createTestCore, type TestCore } from "../helpers/core.ts";
-import { seedUnits } from "../helpers/units.ts";
+import { seedCurrentUnits } from "../helpers/units.ts";
 
 const channels: ChannelName[] = ["cli", "telegram", "zalo"];
 const payloads = (reply: { buttons?: Array<Array<{ payload: string }>> } | undefined) => (reply?.buttons ?? []).flat().map((b) => b.payload);
@@ -22,7 +22,7 @@ describe.each(channels)("conversation on %s", (channel) => {
   };
   beforeAll(async () => {
     bot = await createTestCore({ env: { RATE_LIMIT_PER_MINUTE: "1000" } });
-    await seedUnits(bot.db.prisma);
+    await seedCurrentUnits(bot.db.prisma);
   });
   afterAll(() => bot.close());
 

@@ -8,7 +8,7 @@ import { startApp, type RunningApp } from "../../src/app.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { testConfig } from "../helpers/config.ts";
 import { createPostgresDatabase } from "../helpers/databases.ts";
-import { seedUnits } from "../helpers/units.ts";
+import { seedCurrentUnits } from "../helpers/units.ts";
 
 const TOKEN = "indicators-api-token-0123456789abcdef";
 
@@ -34,7 +34,7 @@ describe("POST /api/indicators", () => {
       }),
       createLogger("silent"),
     );
-    await seedUnits(app.db.prisma);
+    await seedCurrentUnits(app.db.prisma);
   });
   afterAll(async () => {
     await app?.stop();
@@ -44,9 +44,9 @@ describe("POST /api/indicators", () => {
   const good = {
     source: "igate",
     rows: [
-      { unit_code: "44", period: "2024-03", indicator: "dvc25_tong", numerator: "151.446", denominator: "230.745", reported_rate: "67" },
-      { unit_code: 19123, period: "2024-03", indicator: "so_hoa_ket_qua", numerator: 35, denominator: 100 },
-      { unit_code: "450", period: "2024-03-20", indicator: "hoi_nong_dan", numerator: 1234, denominator: null },
+      { unit_code: "44", period: "2026-10", indicator: "dvc25_tong", numerator: "151.446", denominator: "230.745", reported_rate: "67" },
+      { unit_code: 19288, period: "2026-10", indicator: "so_hoa_ket_qua", numerator: 35, denominator: 100 },
+      { unit_code: "18880", period: "2026-10-20", indicator: "hoi_nong_dan", numerator: 1234, denominator: null },
     ],
   };
 
@@ -56,9 +56,9 @@ describe("POST /api/indicators", () => {
   });
 
   it("answers malformed JSON and malformed bodies with 400 and writes nothing", async () => {
-    const broken = await post('{"rows": [{"unit_code": "44", "period": "2024-03"');
+    const broken = await post('{"rows": [{"unit_code": "44", "period": "2026-10"');
     expect(broken.status).toBe(400);
-    const wrongShape = await post(JSON.stringify({ rows: [{ unit_code: "44", period: "2024-03", indicator: "dvc25_tong" }] }));
+    const wrongShape = await post(JSON.stringify({ rows: [{ unit_code: "44", period: "2026-10", indicator: "dvc25_tong" }] }));
     expect(wrongShape.status).toBe(400);
     expect(JSON.stringify(await wrongShape.json())).toMatch(/rows\.0\.numerator/);
     expect((await post(JSON.stringify({ rows: [] }))).status).toBe(400);
@@ -72,8 +72,10 @@ describe("POST /api/indicators", () => {
       JSON.stringify({
         rows: [
           ...good.rows,
-          { unit_code: "44", period: "2024-03", indicator: "bhxh_xac_thuc", numerator: "153.221", denominator: "152.275", reported_rate: "99,4" },
-          { unit_code: "nowhere", period: "2024-03", indicator: "dvc25_tong", numerator: 1, denominator: 2 },
+          { unit_code: "44", period: "2026-10", indicator: "bhxh_xac_thuc", numerator: "153.221", denominator: "152.275", reported_rate: "99,4" },
+          { unit_code: "nowhere", period: "2026-10", indicator: "dvc25_tong", numerator: 1, denominator: 2 },
+          // An indicator that ended (no district one-stop desks since 1/7/2025) takes no 2026 figure.
+          { unit_code: "19288", period: "2026-10", indicator: "cong_tinh_tt_huyen", numerator: 1, denominator: 2 },
         ],
       }),
     );
@@ -82,6 +84,7 @@ describe("POST /api/indicators", () => {
     expect(body.errors).toEqual([
       { row: 4, message: expect.stringMatching(/tử số 153\.221 lớn hơn mẫu số 152\.275/) },
       { row: 5, message: expect.stringMatching(/không có đơn vị mã "nowhere"/) },
+      { row: 6, message: expect.stringMatching(/chỉ tiêu "cong_tinh_tt_huyen" đã kết thúc sau ngày 30\/06\/2025/) },
     ]);
     expect(await count()).toBe(0);
   });

@@ -7,7 +7,7 @@ import { startHandoff } from "../../src/features/handoff.ts";
 import { purgeDialogueState } from "../../src/features/maintenance.ts";
 import { waitFor } from "../helpers/fake-channel.ts";
 import { createLiveCore, type LiveCore } from "../helpers/live-core.ts";
-import { seedUnits } from "../helpers/units.ts";
+import { seedCurrentUnits } from "../helpers/units.ts";
 
 const QUESTION = "cccd001203004567 cua toi sai ngay sinh, sdt 0912 345 678, mail an.nguyen@gmail.com";
 
@@ -24,15 +24,15 @@ describe("privacy at rest", () => {
       start: (live) =>
         startHandoff({ queues: live.queues, prisma: live.db.prisma, outbox: live.outbox, config: live.services.config, log: live.services.log, messages: live.services.messages }),
     });
-    await seedUnits(bot.db.prisma);
+    await seedCurrentUnits(bot.db.prisma);
     const p = bot.db.prisma;
-    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-officer"), role: "OFFICER", unitCode: "19123", by: { personId: null, label: "test" } });
+    await grantRole(p, { personId: await personForAccount(p, "telegram", "tg-officer"), role: "OFFICER", unitCode: "19288", by: { personId: null, label: "test" } });
   });
   afterAll(() => bot.close());
 
   it("keeps only the redacted question in the dialogue state while the citizen chooses", async () => {
     await citizen("zl-a", undefined, "handoff:start");
-    await citizen("zl-a", "sen thuy");
+    await citizen("zl-a", "sen ngu");
     const confirm = await citizen("zl-a", QUESTION);
     expect(confirm.replies[0]!.text).toMatch(/\[số định danh\]/);
     const state = JSON.stringify((await storedState("zl-a"))!.state);
@@ -49,7 +49,7 @@ describe("privacy at rest", () => {
 
   it("sends the redacted question when the full one is gone (expired or hidden)", async () => {
     await citizen("zl-b", undefined, "handoff:start");
-    await citizen("zl-b", "sen thuy");
+    await citizen("zl-b", "sen ngu");
     await citizen("zl-b", QUESTION);
     const keys = await bot.queues.redis.keys(`${bot.queues.prefix}:handoff:raw:*`);
     expect(keys.length).toBeGreaterThan(0);
