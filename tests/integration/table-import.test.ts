@@ -13,7 +13,7 @@ import { importTasksFile } from "../../src/features/tasks/import.ts";
 import type { TaskContext } from "../../src/features/tasks/service.ts";
 import { importUnitsFile } from "../../src/features/units.ts";
 import { openTestDatabase } from "../helpers/databases.ts";
-import { seedUnits } from "../helpers/units.ts";
+import { seedCurrentUnits } from "../helpers/units.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "troly06-table-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,7 +31,7 @@ describe("task and unit imports", () => {
   let ctx: TaskContext;
   beforeAll(async () => {
     db = await openTestDatabase("pglite");
-    await seedUnits(db.prisma);
+    await seedCurrentUnits(db.prisma);
     const settings = { TZ: "Asia/Ho_Chi_Minh", REMINDER_TIME: "08:00", QUIET_HOURS_START: "22:00", QUIET_HOURS_END: "06:00" };
     ctx = { prisma: db.prisma, settings, messages: loadMessages() };
   });
@@ -41,30 +41,30 @@ describe("task and unit imports", () => {
     const csv = file(
       "viec.csv",
       "\uFEFFNhiệm vụ,Văn bản,Đơn vị thực hiện,Thời hạn,Chu kỳ\r\n" +
-        'Thu nhận hồ sơ căn cước,"Kế hoạch 15/KH-UBND, ngày 2/3",19123;Thị trấn Kiến Giang,Quý I/2023,\r\n' +
-        "Rà soát dữ liệu,,450,Thường xuyên,hằng tháng\r\n",
+        'Thu nhận hồ sơ căn cước,"Kế hoạch 15/KH-UBND, ngày 2/3",19288;Phường Đồng Hới,Quý I/2027,\r\n' +
+        "Rà soát dữ liệu,,44,Thường xuyên,hằng tháng\r\n",
     );
     const result = await importTasksFile(ctx, csv, actor);
     expect(result).toMatchObject({ created: 2, updated: 0, errors: [] });
     const task = await db.prisma.planTask.findFirstOrThrow({ where: { title: "Thu nhận hồ sơ căn cước" }, include: { units: true } });
     expect(task.document).toBe("Kế hoạch 15/KH-UBND, ngày 2/3");
-    expect(task.units.map((u) => u.unitCode).sort()).toEqual(["19123", "19124"]);
+    expect(task.units.map((u) => u.unitCode).sort()).toEqual(["18880", "19288"]);
   });
 
   it("imports tasks from a workbook, a deadline typed as a date", async () => {
     const xlsx = path.join(tmp, "viec.xlsx");
     await writeXlsxFile([
       ["nhiem vu", "don vi", "thoi han"],
-      ["Số hóa hồ sơ", "19200", { value: new Date(Date.UTC(2023, 11, 31)), format: "dd/mm/yyyy" }],
+      ["Số hóa hồ sơ", "19246", { value: new Date(Date.UTC(2026, 11, 31)), format: "dd/mm/yyyy" }],
     ]).toFile(xlsx);
     expect(await importTasksFile(ctx, xlsx, actor)).toMatchObject({ created: 1, errors: [] });
     const task = await db.prisma.planTask.findFirstOrThrow({ where: { title: "Số hóa hồ sơ" } });
-    expect(task.dueDate?.toISOString().slice(0, 10)).toBe("2023-12-31");
+    expect(task.dueDate?.toISOString().slice(0, 10)).toBe("2026-12-31");
   });
 
   it("reports every bad row by its line (comments are not a thing here, empty lines count) and writes nothing", async () => {
     const before = await db.prisma.planTask.count();
-    const csv = file("sai.csv", "title,units,deadline\nViệc một,19123,31/12/2023\n\nViệc hai,khong-co,31/12/2023\nViệc ba,19123,31/4/2023\n");
+    const csv = file("sai.csv", "title,units,deadline\nViệc một,19288,31/12/2026\n\nViệc hai,khong-co,31/12/2026\nViệc ba,19288,31/4/2027\n");
     const result = await importTasksFile(ctx, csv, actor);
     expect(result.errors).toEqual([
       { line: 4, message: 'không tìm thấy đơn vị "khong-co"' },
@@ -74,9 +74,9 @@ describe("task and unit imports", () => {
   });
 
   it("imports units under Vietnamese headers and rejects a bad row by line", async () => {
-    const ok = file("thon.csv", "Mã,Tên,Cấp,Mã đơn vị cha\nT1,Thôn Một,thôn,19123\n");
+    const ok = file("thon.csv", "Mã,Tên,Cấp,Mã đơn vị cha\nT1,Thôn Một,thôn,19288\n");
     expect(await importUnitsFile(db.prisma, ok)).toMatchObject({ created: 1, errors: [] });
-    const bad = file("thon-sai.csv", "ma,ten,cap,ma don vi cha\nT2,Thôn Hai,thôn,19123\nT3,Thôn Ba,thôn,KHONG\n");
+    const bad = file("thon-sai.csv", "ma,ten,cap,ma don vi cha\nT2,Thôn Hai,thôn,19288\nT3,Thôn Ba,thôn,KHONG\n");
     expect((await importUnitsFile(db.prisma, bad)).errors).toEqual([{ line: 3, message: "T3: không tìm thấy đơn vị cha KHONG" }]);
     expect(await db.prisma.adminUnit.findUnique({ where: { code: "T2" } })).toBeNull();
   });
