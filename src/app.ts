@@ -10,17 +10,11 @@ import { Router } from "./core/router.ts";
 import type { Feature, FeatureHooks, FeatureRuntime } from "./core/feature.ts";
 import type { CoreServices } from "./core/types.ts";
 import { appFeatures, type FeatureOptions } from "./features/index.ts";
-import { bullBoard } from "./http/bull-board.ts";
-import { buildHttpServer } from "./http/server.ts";
-import { consoleRoutes } from "./console/routes.ts";
-import { adminApi } from "./http/admin-api.ts";
-import { createMetrics } from "./http/metrics.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { createQueueSet, type QueueSet } from "./queue/queues.ts";
-import { createRedis, redisReady, startRedis, type RedisHandle } from "./queue/redis.ts";
-import { createChannels } from "./channels/index.ts";
+import type { QueueSet } from "./queue/queues.ts";
+import type { RedisHandle } from "./queue/redis.ts";
 import { channelRegistry, type ChannelRegistry } from "./channels/registry.ts";
-import { Outbox, outboxQueueName } from "./outbox/outbox.ts";
+import type { Outbox } from "./outbox/outbox.ts";
 import type { ChannelAdapter } from "./channels/types.ts";
 import type { ChannelName } from "./core/types.ts";
 import path from "node:path";
@@ -130,18 +124,59 @@ export async function stopWithin(steps: Array<{ name: string; run: () => Promise
   }
 }
 
+/**
+ * What only the running app needs: HTTP, queues, Redis, the channels, the console. Loaded by startApp, not
+ * on import, since the one-shot commands (`npm run ask`, admin, eval) import this file for createCore and
+ * need none of it; the imports run while the database opens.
+ */
+async function serverModules() {
+  const [server, board, consoleModule, admin, metrics, queueSet, redis, channels, outbox] = await Promise.all([
+    import("./http/server.ts"),
+    import("./http/bull-board.ts"),
+    import("./console/routes.ts"),
+    import("./http/admin-api.ts"),
+    import("./http/metrics.ts"),
+    import("./queue/queues.ts"),
+    import("./queue/redis.ts"),
+    import("./channels/index.ts"),
+    import("./outbox/outbox.ts"),
+  ]);
+  return { ...server, ...board, ...consoleModule, ...admin, ...metrics, ...queueSet, ...redis, ...channels, ...outbox };
+}
+
 export async function startApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApp> {
   const cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
   const onStop = (name: string, run: () => Promise<void>) => void cleanups.push({ name, run });
   const stopAll = () => stopWithin(cleanups.splice(0).reverse(), config.SHUTDOWN_GRACE_MS + STOP_SLACK_MS, log);
   try {
-    const db = await openDatabase(databaseOptions(config));
-    onStop("database", () => db.close());
-    const report = await db.migrate();
-    log.info({ database: db.kind, applied: report.applied, upToDate: report.alreadyApplied.length }, "database ready");
+    // The database (open, migrations) in one branch; in the other the server's modules load and the
+    // embedded redis-server starts (a child process to wait for). Whichever started is stopped again when
+    // the other fails.
+    const openMigrated = async () => {
+      const db = await openDatabase(databaseOptions(config));
+      try {
+        const report = await db.migrate();
+        log.info({ database: db.kind, applied: report.applied, upToDate: report.alreadyApplied.length }, "database ready");
+        return db;
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
+    };
+    const loadAndStartRedis = async () => {
+      const modules = await serverModules();
+      const redis = await modules.startRedis({ redisUrl: config.REDIS_URL, dataDir: config.dataDir, binary: config.REDIS_SERVER_BIN, log });
+      return { modules, redis };
+    };
+    const [opened, started] = await Promise.allSettled([openMigrated(), loadAndStartRedis()]);
+    if (opened.status === "fulfilled") onStop("database", () => opened.value.close());
+    if (started.status === "fulfilled") onStop("redis-server", () => started.value.redis.stop());
+    if (opened.status === "rejected") throw opened.reason;
+    if (started.status === "rejected") throw started.reason;
+    const db = opened.value;
+    const { modules, redis } = started.value;
+    const { buildHttpServer, bullBoard, consoleRoutes, adminApi, createMetrics, createQueueSet, createRedis, redisReady, createChannels, Outbox, outboxQueueName } = modules;
 
-    const redis = await startRedis({ redisUrl: config.REDIS_URL, dataDir: config.dataDir, binary: config.REDIS_SERVER_BIN, log });
-    onStop("redis-server", () => redis.stop());
     const queues = createQueueSet(redis.url, log, config.QUEUE_PREFIX);
     onStop("queues", () => queues.close(config.SHUTDOWN_GRACE_MS));
     await redisReady(queues.redis);

@@ -7,7 +7,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
-import { readSheet } from "read-excel-file/node";
 import { foldDiacritics } from "./text.ts";
 
 /** A cell as read: text from a CSV; text, a number, a boolean or a date from a spreadsheet. */
@@ -163,6 +162,8 @@ export function readCsv<K extends string>(text: string, spec: TableSpec<K>): Tab
 
 /** The first sheet of an .xlsx workbook → rows; a row's line is the spreadsheet's row number. */
 export async function readXlsx<K extends string>(data: Buffer, spec: TableSpec<K>): Promise<Table<K>> {
+  // Loaded here, not on import: most processes that load the importers never read a workbook.
+  const { readSheet } = await import("read-excel-file/node");
   let sheet: Cell[][];
   try {
     sheet = (await readSheet(data)) as Cell[][];

@@ -3,7 +3,8 @@
 // job's data before its handler sees it: a payload from an older version, or written by hand into Redis,
 // fails that job for good (UnrecoverableError, logged by the queue set) instead of reaching a handler as
 // whatever it happens to be.
-import { UnrecoverableError, type Job, type JobsOptions, type Worker, type WorkerOptions } from "bullmq";
+import type { Job, JobsOptions, Worker, WorkerOptions } from "bullmq";
+import { unrecoverable } from "./bullmq-errors.ts";
 import { z } from "zod";
 import type { QueueSet } from "./queues.ts";
 
@@ -94,9 +95,9 @@ export type JobHandlers<J extends JobSchemas> = {
 /** Parses a job's payload with the schema of its name; throws UnrecoverableError (no retry) when it does not fit. */
 export function parseJob<J extends JobSchemas>(queue: QueueSpec<J>, job: Pick<Job, "name" | "data">): { name: keyof J & string; data: unknown } {
   const schema = Object.hasOwn(queue.jobs, job.name) ? queue.jobs[job.name] : undefined;
-  if (!schema) throw new UnrecoverableError(`no job "${job.name}" on queue ${queue.name}`);
+  if (!schema) throw unrecoverable(`no job "${job.name}" on queue ${queue.name}`);
   const parsed = schema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`job ${queue.name}/${job.name}: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw unrecoverable(`job ${queue.name}/${job.name}: ${z.prettifyError(parsed.error)}`);
   return { name: job.name, data: parsed.data };
 }
 

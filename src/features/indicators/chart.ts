@@ -2,9 +2,10 @@
 // shipped in the npm package — no browser, no native build) with the Be Vietnam Pro font shipped in
 // an npm package (never a system font), so Vietnamese diacritics render the same everywhere.
 import { createRequire } from "node:module";
-import { Resvg } from "@resvg/resvg-js";
 
 const require = createRequire(import.meta.url);
+// The renderer (a native module) is loaded with the first chart, not with the conversation that may ask for one.
+const resvg = () => require("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
 const fontFiles = [
   require.resolve("@expo-google-fonts/be-vietnam-pro/400Regular/BeVietnamPro_400Regular.ttf"),
   require.resolve("@expo-google-fonts/be-vietnam-pro/700Bold/BeVietnamPro_700Bold.ttf"),
@@ -86,11 +87,11 @@ export function barChartSvg(chart: BarChart): string {
 }
 
 export function renderPng(svg: string): Buffer {
-  const resvg = new Resvg(svg, {
+  const renderer = new (resvg().Resvg)(svg, {
     font: { loadSystemFonts: false, fontFiles, defaultFontFamily: FONT },
     background: "#ffffff",
   });
-  return resvg.render().asPng();
+  return renderer.render().asPng();
 }
 
 export function barChartPng(chart: BarChart): Buffer {

@@ -13,13 +13,14 @@
 // - sync() re-creates every missing job and scheduler from the database: at start-up (nothing is lost
 //   if Redis lost its data) and every minute (rows written by the admin CLI).
 import type { z } from "zod";
-import { DelayedError, type Job, type Queue } from "bullmq";
+import type { Job, Queue } from "bullmq";
 import { channelRegistry, type ChannelRegistry } from "../../channels/registry.ts";
 import type { Config } from "../../config/env.ts";
 import type { Prisma, PrismaClient, Reminder } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
 import type { ChannelAdapter, ChannelName, Outbox, Outcome, OutboundMessage } from "../../core/ports.ts";
 import type { QueueSet } from "../../queue/queues.ts";
+import { delayedError } from "../../queue/bullmq-errors.ts";
 import { reminderQueue } from "../../queue/registry.ts";
 import type { TaskContext, TaskReminders } from "../tasks/service.ts";
 import { deferOutOfQuiet, inQuietHours, minuteKey, type QuietHours } from "./schedule.ts";
@@ -246,7 +247,7 @@ export class Reminders implements TaskReminders {
       const until = deferOutOfQuiet(now, config.TZ, this.quiet);
       if (via.job && via.token && via.job.name === JOB.reminder) {
         await via.job.moveToDelayed(until.getTime(), via.token);
-        throw new DelayedError();
+        throw delayedError();
       }
       // An occurrence (or a row with no job of its own): a one-off job for the end of the quiet hours.
       await this.schedule([{ id: row.id, jobKey: row.jobKey, dueAt: until }], now.getTime());
