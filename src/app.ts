@@ -2,8 +2,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/env.ts";
 import { openDatabase, type Database } from "./db/client.ts";
-import { loadConversationLexicon } from "./core/conversation.ts";
-import { loadMessages } from "./core/messages.ts";
+import { cacheDir, cachedBuild } from "./core/content-cache.ts";
+import { conversationFile, loadConversationLexicon } from "./core/conversation.ts";
+import { loadMessages, messagesFile } from "./core/messages.ts";
 import { Pipeline } from "./core/pipeline.ts";
 import { FallbackWindowCounter, MemoryWindowCounter, RedisWindowCounter, messageLimiter, type RateLimiter, type WindowCounter } from "./core/rate-limit.ts";
 import { Router } from "./core/router.ts";
@@ -44,17 +45,20 @@ export function createCore(deps: {
   features?: readonly Feature[];
 }): Core {
   const counter = deps.counter ?? new MemoryWindowCounter();
+  // Content read from YAML (here and by the FAQ and address features) comes from DATA_DIR/cache while the
+  // files and the code are unchanged: parsing it was a good part of a one-question `npm run ask`.
+  const cache = cacheDir(deps.config);
   const services: CoreServices = {
     config: deps.config,
     prisma: deps.db.prisma,
-    messages: loadMessages(),
+    messages: cachedBuild(cache, { name: "messages", inputs: [messagesFile] }, () => loadMessages()),
     log: deps.log,
     registry: deps.registry ?? channelRegistry,
     counter,
     ...(deps.outbox ? { outbox: deps.outbox } : {}),
     ...(deps.queues ? { queues: deps.queues } : {}),
   };
-  const conversation = loadConversationLexicon();
+  const conversation = cachedBuild(cache, { name: "conversation", inputs: [conversationFile] }, () => loadConversationLexicon());
   const router = new Router(async (ctx) => {
     ctx.outcome = { intentId: null, confidence: 0, fallback: true, suggestions: [] };
     return [{ text: ctx.services.messages.fallback }];

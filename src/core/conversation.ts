@@ -90,7 +90,8 @@ export function compileConversation(raw: RawConversation): ConversationLexicon {
   };
 }
 
-const DEFAULT_FILE = path.join(contentDir, "conversation.yaml");
+export const conversationFile = path.join(contentDir, "conversation.yaml");
+const DEFAULT_FILE = conversationFile;
 let cached: ConversationLexicon | undefined;
 
 export function loadConversationLexicon(file = DEFAULT_FILE): ConversationLexicon {

@@ -43,7 +43,9 @@ export type Messages = z.infer<typeof messagesSchema>;
 
 export const contentDir = path.resolve(import.meta.dirname, "../../content");
 
-export function loadMessages(file = path.join(contentDir, "messages.yaml")): Messages {
+export const messagesFile = path.join(contentDir, "messages.yaml");
+
+export function loadMessages(file = messagesFile): Messages {
   const result = messagesSchema.safeParse(parse(readFileSync(file, "utf8")));
   if (!result.success) {
     const first = result.error.issues[0];

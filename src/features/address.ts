@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { cacheDir, cachedBuild } from "../core/content-cache.ts";
 import type { Feature } from "../core/feature.ts";
 import { contentDir, fill } from "../core/messages.ts";
 import type { Registrar } from "../core/router.ts";
@@ -24,7 +25,9 @@ interface AddressLexicon {
 
 const fold = (s: string) => foldDiacritics(s.normalize("NFC")).replace(/[^\p{L}\p{N}\s]/gu, " ").replace(/\s+/g, " ").trim();
 
-export function loadAddressLexicon(file = path.join(contentDir, "address.yaml")): AddressLexicon {
+const addressFile = path.join(contentDir, "address.yaml");
+
+export function loadAddressLexicon(file = addressFile): AddressLexicon {
   const parsed = lexiconSchema.safeParse(parse(readFileSync(file, "utf8")));
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
   // Longest first, so "giờ thuộc xã nào" is removed before "giờ".
@@ -182,7 +185,7 @@ export function registerAddress(router: Registrar, lexicon = loadAddressLexicon(
 
 export const addressFeature: Feature = {
   name: "address",
-  register(router) {
-    registerAddress(router);
+  register(router, { services }) {
+    registerAddress(router, cachedBuild(cacheDir(services.config), { name: "address", inputs: [addressFile] }, () => loadAddressLexicon()));
   },
 };

@@ -68,6 +68,18 @@ const WORD_SEED = 0x9747b28c | 0;
 const BUCKET_BITS = 22;
 const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
 
+/** A trained NgramClassifier as plain data (the content cache keeps it): NgramClassifier.fromState. */
+export interface ClassifierState {
+  intentCount: number;
+  /** The buckets that have a feature, and the feature of each. */
+  buckets: Int32Array;
+  features: Int32Array;
+  postingStart: Int32Array;
+  postingIntents: Int32Array;
+  postingBonus: Float32Array;
+  floor: Float64Array;
+}
+
 export class NgramClassifier {
   /** Bucket → feature id, or -1. */
   private readonly featureIds = new Int32Array(1 << BUCKET_BITS).fill(-1);
@@ -160,6 +172,42 @@ export class NgramClassifier {
       this.postingBonus[at] = Math.log((pairWeight[p]! + ALPHA) / ALPHA);
     }
     this.scores = new Float64Array(intentCount);
+  }
+
+  /** The trained model as plain data; the bucket table (16 MB, almost all empty) as its used entries only. */
+  state(): ClassifierState {
+    const buckets: number[] = [];
+    const features: number[] = [];
+    this.featureIds.forEach((id, bucket) => {
+      if (id === -1) return;
+      buckets.push(bucket);
+      features.push(id);
+    });
+    return {
+      intentCount: this.intentCount,
+      buckets: Int32Array.from(buckets),
+      features: Int32Array.from(features),
+      postingStart: this.postingStart,
+      postingIntents: this.postingIntents,
+      postingBonus: this.postingBonus,
+      floor: this.floor,
+    };
+  }
+
+  /** The model `state()` described, without training it again. */
+  static fromState(state: ClassifierState): NgramClassifier {
+    const model = Object.create(NgramClassifier.prototype) as NgramClassifier;
+    const featureIds = new Int32Array(1 << BUCKET_BITS).fill(-1);
+    state.buckets.forEach((bucket, k) => (featureIds[bucket] = state.features[k]!));
+    return Object.assign(model, {
+      intentCount: state.intentCount,
+      featureIds,
+      postingStart: state.postingStart,
+      postingIntents: state.postingIntents,
+      postingBonus: state.postingBonus,
+      floor: state.floor,
+      scores: new Float64Array(state.intentCount),
+    });
   }
 
   /**

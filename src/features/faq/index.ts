@@ -8,6 +8,8 @@
 // Around the matcher: small talk (greetings, thanks, goodbyes) gets a warm short reply; the last answered
 // intent stays in the session for a while, so follow-ups and self-corrections are read against it
 // (followup.ts).
+import path from "node:path";
+import { cacheDir, cachedBuild } from "../../core/content-cache.ts";
 import { type ConversationLexicon, smalltalkKind, type SmalltalkKind, words } from "../../core/conversation.ts";
 import { fill } from "../../core/messages.ts";
 import type { Registrar } from "../../core/router.ts";
@@ -16,11 +18,11 @@ import type { Feature } from "../../core/feature.ts";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { redactPII } from "../../privacy/redact.ts";
 import { askOfficerButton } from "../handoff.ts";
-import { loadKnowledgeBase, type Intent, type KnowledgeBase } from "./knowledge.ts";
+import { loadKnowledgeBase, repoRoot, type Intent, type KnowledgeBase } from "./knowledge.ts";
 import { askedDetails } from "./details.ts";
 import { answeredParts, faqListSlot, ordinalReference, readList } from "./multi.ts";
 import { analyzeFollowUp, aspectSentences, faqContextSlot, type FollowUp, readContext } from "./followup.ts";
-import { FaqMatcher, type MatcherOptions, type MatchResult } from "./matcher.ts";
+import { buildMatcherIndex, FaqMatcher, type MatcherIndex, type MatcherOptions, type MatchResult } from "./matcher.ts";
 import { normalize } from "./normalize.ts";
 
 export interface Faq {
@@ -45,8 +47,8 @@ function topicLabel(ctx: Pick<TurnContext, "services">, topic: string): string {
   return ctx.services.messages[`topic_${topic}`] ?? topic;
 }
 
-export function createFaq(kb: KnowledgeBase, labels: Record<string, string | undefined>, options: MatcherOptions = {}): Faq {
-  const matcher = new FaqMatcher(kb, options);
+export function createFaq(kb: KnowledgeBase, labels: Record<string, string | undefined>, options: MatcherOptions = {}, index?: MatcherIndex): Faq {
+  const matcher = new FaqMatcher(kb, options, index);
   const topicMenu = () => {
     const buttons = kb.topics.map((t) => ({ label: labels[`topic_${t}`] ?? t, payload: `faq:t:${t}` }));
     const rows: Button[][] = [];
@@ -313,6 +315,21 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
   });
 }
 
+/** What the knowledge base and the matcher's index are built from (and the code, see core/content-cache.ts). */
+const faqInputs = [path.join(repoRoot, "intents"), path.join(repoRoot, "content")];
+
+/**
+ * The validated knowledge base and the matcher's index: from `cacheDir` while the content files and the
+ * code are unchanged (reading YAML, validating, indexing and training took most of a one-question run),
+ * else loaded, checked and indexed, then cached. Broken content is never cached, so it fails every start alike.
+ */
+export function loadFaqIndex(cacheDir?: string): { kb: KnowledgeBase; index: MatcherIndex } {
+  return cachedBuild(cacheDir, { name: "faq", inputs: faqInputs }, () => {
+    const kb = loadKnowledgeBase();
+    return { kb, index: buildMatcherIndex(kb) };
+  });
+}
+
 /**
  * The FAQ as a feature: free text, the faq: buttons, and the topic menu for /start. The knowledge base is
  * loaded and validated when the core is built: broken content stops the bot with the file named.
@@ -321,7 +338,8 @@ export function faqFeature(options: MatcherOptions = {}): Feature {
   return {
     name: "faq",
     register(router, { services, conversation, hooks }) {
-      const faq = createFaq(loadKnowledgeBase(), services.messages, options);
+      const { kb, index } = loadFaqIndex(cacheDir(services.config));
+      const faq = createFaq(kb, services.messages, options, index);
       hooks.topicMenu = faq.topicMenu;
       registerFaq(router, faq, conversation);
     },

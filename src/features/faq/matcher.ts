@@ -21,7 +21,7 @@ import Fuse from "fuse.js";
 import type { KnowledgeBase } from "./knowledge.ts";
 import { accentKey, foldDiacritics, normalize, type Normalized } from "./normalize.ts";
 import { type Calibration, CALIBRATION, type ConfidenceModel } from "./calibration.ts";
-import { NgramClassifier, type TrainingText } from "./classifier.ts";
+import { type ClassifierState, NgramClassifier, type TrainingText } from "./classifier.ts";
 
 export type MatchDecision = "answer" | "suggest" | "fallback";
 
@@ -223,6 +223,162 @@ interface Query {
   length: number;
 }
 
+/**
+ * What the matcher precomputes from a knowledge base (the fields of FaqMatcher of the same names): plain
+ * data only — typed arrays, maps, lists — so that it can be cached between runs (loadFaqIndex in index.ts).
+ */
+export interface MatcherIndex {
+  intentIds: string[];
+  termIds: Map<string, number>;
+  words: string[];
+  isBigram: Uint8Array;
+  idf: Float64Array;
+  unknownWeight: number;
+  postingIntents: Int32Array[];
+  postingStrength: Float32Array[];
+  postingAccents: Uint32Array[];
+  docStart: Int32Array;
+  docTerms: Int32Array[];
+  docNorm: Float64Array;
+  docMass: Float64Array;
+  docIsKeyword: Uint8Array;
+  accentVariants: Map<string, string[]>;
+  /** The words fuse.js matches typos to, by first letter. */
+  fuzzyWords: Map<string, string[]>;
+  foldedFillers: Set<string>;
+  /** The learned model, trained on the intents' texts. */
+  classifier: ClassifierState;
+}
+
+/** Indexes the intents' examples, keywords and titles for FaqMatcher, and trains its learned model. */
+export function buildMatcherIndex(kb: KnowledgeBase): MatcherIndex {
+  const intents = kb.intents;
+  const n = intents.length;
+  const termIds = new Map<string, number>();
+  const words: string[] = [];
+  const accentVariants = new Map<string, string[]>();
+  const postingIntents: Int32Array[] = [];
+  const postingStrength: Float32Array[] = [];
+  const postingAccents: Uint32Array[] = [];
+  const docTerms: Int32Array[] = [];
+  const intentIds = intents.map((i) => i.id);
+  const documents: number[][] = [];
+  const keywordDocs: number[] = [];
+  const starts: number[] = [];
+  const perIntent: Map<number, number>[] = [];
+  /** per intent: folded word → bit mask of its accent variants used there. */
+  const intentAccents: Map<string, number>[] = [];
+  const trainingTexts: TrainingText[] = [];
+  const termOf = (term: string): number => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = words.length;
+      termIds.set(term, id);
+      words.push(term);
+    }
+    return id;
+  };
+
+  intents.forEach((intent, i) => {
+    starts.push(documents.length);
+    const counts = new Map<number, number>();
+    const accents = new Map<string, number>();
+    // weight 2: keywords and the title (they count more, and are "keyword documents").
+    const sources: { text: string; weight: number }[] = [
+      ...intent.examples.map((text) => ({ text, weight: 1 })),
+      ...intent.keywords.map((text) => ({ text, weight: 2 })),
+      { text: intent.title, weight: 2 },
+    ];
+    for (const source of sources) {
+      const norm = normalize(source.text, kb.lexicon);
+      if (norm.tokens.length === 0) continue;
+      trainingTexts.push({ intent: i, tokens: norm.tokens, weight: source.weight });
+      const terms = new Set<number>();
+      norm.tokens.forEach((token, k) => {
+        terms.add(termOf(token));
+        if (k > 0) terms.add(termOf(`${norm.tokens[k - 1]} ${token}`));
+        const accented = norm.accentedTokens[k]!;
+        if (accented === token) return;
+        const key = accentKey(accented);
+        let variants = accentVariants.get(token);
+        if (!variants) accentVariants.set(token, (variants = []));
+        let j = variants.indexOf(key);
+        if (j === -1) j = variants.push(key) - 1;
+        if (j < 32) accents.set(token, (accents.get(token) ?? 0) | (1 << j));
+      });
+      for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + source.weight);
+      documents.push([...terms]);
+      keywordDocs.push(source.weight > 1 ? 1 : 0);
+    }
+    perIntent.push(counts);
+    intentAccents.push(accents);
+  });
+  starts.push(documents.length);
+  const docStart = Int32Array.from(starts);
+  // The learned model is trained here too (MatcherOptions.learned only decides whether it is used).
+  const classifier = new NgramClassifier(trainingTexts, n).state();
+
+  // IDF over intents (an intent is one document for this purpose); BM25's form, always > 0.
+  const termCount = words.length;
+  const isBigram = Uint8Array.from(words, (w) => (w.includes(" ") ? 1 : 0));
+  const df = new Int32Array(termCount);
+  for (const counts of perIntent) for (const t of counts.keys()) df[t]!++;
+  const idf = new Float64Array(termCount);
+  for (let t = 0; t < termCount; t++) idf[t] = Math.log(1 + (n - df[t]! + 0.5) / (df[t]! + 0.5));
+  // A word nobody uses weighs like a word used by one intent.
+  const unknownWeight = Math.log(1 + (n - 0.5) / 1.5);
+
+  const termWeight = (t: number) => (isBigram[t] ? idf[t]! * BIGRAM_WEIGHT : idf[t]!);
+
+  // Posting lists, filled in intent order (so each is ascending).
+  const fill = new Int32Array(termCount);
+  const noAccents = new Uint32Array(0);
+  for (let t = 0; t < termCount; t++) {
+    postingIntents.push(new Int32Array(df[t]!));
+    postingStrength.push(new Float32Array(df[t]!));
+    postingAccents.push(accentVariants.has(words[t]!) ? new Uint32Array(df[t]!) : noAccents);
+  }
+  perIntent.forEach((counts, i) => {
+    for (const [t, count] of counts) {
+      const at = fill[t]!++;
+      postingIntents[t]![at] = i;
+      postingStrength[t]![at] = 0.6 + 0.4 * Math.min(1, count / 3);
+      const accents = postingAccents[t]!;
+      if (accents.length) accents[at] = intentAccents[i]!.get(words[t]!) ?? 0;
+    }
+  });
+
+  const docNorm = new Float64Array(documents.length);
+  const docMass = new Float64Array(documents.length);
+  const docIsKeyword = Uint8Array.from(keywordDocs);
+  documents.forEach((terms, d) => {
+    let sum = 0;
+    let mass = 0;
+    for (const t of terms) {
+      const w = termWeight(t);
+      sum += w * w;
+      if (idf[t]! >= MIN_DOC_IDF) mass += w;
+    }
+    docNorm[d] = Math.sqrt(sum) || 1;
+    docMass[d] = mass || 1;
+    // Only the terms that count in the comparison (the norm above has them all).
+    docTerms.push(Int32Array.from(terms.filter((t) => idf[t]! >= MIN_DOC_IDF)));
+  });
+
+  const fuzzyWords = new Map<string, string[]>();
+  for (const word of words) {
+    if (word.length < FUZZY_MIN_CHARS - 1 || !/^[a-z]+$/.test(word)) continue;
+    const list = fuzzyWords.get(word[0]!) ?? [];
+    list.push(word);
+    fuzzyWords.set(word[0]!, list);
+  }
+  const foldedFillers = new Set([...kb.lexicon.fillers].map((key) => foldDiacritics(key.replace(/\d$/, ""))));
+  return {
+    intentIds, termIds, words, isBigram, idf, unknownWeight, postingIntents, postingStrength, postingAccents,
+    docStart, docTerms, docNorm, docMass, docIsKeyword, accentVariants, fuzzyWords, foldedFillers, classifier,
+  };
+}
+
 export class FaqMatcher {
   readonly answerThreshold: number;
   readonly suggestThreshold: number;
@@ -234,30 +390,30 @@ export class FaqMatcher {
   private readonly classifier: NgramClassifier | null;
 
   private readonly intentIds: string[];
-  private readonly termIds = new Map<string, number>();
-  private readonly words: string[] = [];
+  private readonly termIds: Map<string, number>;
+  private readonly words: string[];
   private readonly isBigram: Uint8Array;
   private readonly idf: Float64Array;
   private readonly unknownWeight: number;
   /** term → intents containing it (ascending), and how strongly (0..1). */
-  private readonly postingIntents: Int32Array[] = [];
-  private readonly postingStrength: Float32Array[] = [];
+  private readonly postingIntents: Int32Array[];
+  private readonly postingStrength: Float32Array[];
   /** Documents (examples, keywords, title) of intent i are docStart[i] .. docStart[i + 1] - 1. */
   private readonly docStart: Int32Array;
   /** Terms of each document with IDF ≥ MIN_DOC_IDF. */
-  private readonly docTerms: Int32Array[] = [];
+  private readonly docTerms: Int32Array[];
   private readonly docNorm: Float64Array;
   /** Sum of the IDF weights of a document's terms (those with IDF ≥ MIN_DOC_IDF). */
   private readonly docMass: Float64Array;
   /** 1 for a keyword or the title, 0 for an example. */
   private readonly docIsKeyword: Uint8Array;
   /** folded word → accent keys of its spellings with diacritics used anywhere ("vang" → ["văng1"]). */
-  private readonly accentVariants = new Map<string, string[]>();
+  private readonly accentVariants: Map<string, string[]>;
   /**
    * Per word, aligned with its posting list: bit j set when that intent writes the word with
    * accentVariants[j]; 0 when the intent only writes it without diacritics (no evidence either way).
    */
-  private readonly postingAccents: Uint32Array[] = [];
+  private readonly postingAccents: Uint32Array[];
   /** fuse.js over the vocabulary, one index per first letter (a typo rarely hits the first letter). */
   private readonly vocabulary = new Map<string, Fuse<string>>();
   /** Fillers of the lexicon, folded (for words typed without diacritics). */
@@ -269,9 +425,11 @@ export class FaqMatcher {
   /** term → index in the current query's term list, or -1. */
   private readonly queryIndex: Int32Array;
 
+  /** `prebuilt`: the index of this same knowledge base, e.g. from the cache (default: built here). */
   constructor(
     private readonly kb: KnowledgeBase,
     options: MatcherOptions = {},
+    prebuilt?: MatcherIndex,
   ) {
     this.calibration = options.calibration ?? CALIBRATION;
     this.answerThreshold = options.answerThreshold ?? this.calibration.answerThreshold;
@@ -281,120 +439,29 @@ export class FaqMatcher {
     this.fuzzy = options.fuzzy ?? true;
     this.learnedRankWeight = options.learnedRankWeight ?? LEARNED_RANK_WEIGHT;
 
-    const intents = kb.intents;
-    const n = intents.length;
-    this.intentIds = intents.map((i) => i.id);
-    const docTerms: number[][] = [];
-    const docIsKeyword: number[] = [];
-    const docStart: number[] = [];
-    const perIntent: Map<number, number>[] = [];
-    /** per intent: folded word → bit mask of its accent variants used there. */
-    const intentAccents: Map<string, number>[] = [];
-    const trainingTexts: TrainingText[] = [];
-    const termOf = (term: string): number => {
-      let id = this.termIds.get(term);
-      if (id === undefined) {
-        id = this.words.length;
-        this.termIds.set(term, id);
-        this.words.push(term);
-      }
-      return id;
-    };
-
-    intents.forEach((intent, i) => {
-      docStart.push(docTerms.length);
-      const counts = new Map<number, number>();
-      const accents = new Map<string, number>();
-      // weight 2: keywords and the title (they count more, and are "keyword documents").
-      const sources: { text: string; weight: number }[] = [
-        ...intent.examples.map((text) => ({ text, weight: 1 })),
-        ...intent.keywords.map((text) => ({ text, weight: 2 })),
-        { text: intent.title, weight: 2 },
-      ];
-      for (const source of sources) {
-        const norm = normalize(source.text, kb.lexicon);
-        if (norm.tokens.length === 0) continue;
-        trainingTexts.push({ intent: i, tokens: norm.tokens, weight: source.weight });
-        const terms = new Set<number>();
-        norm.tokens.forEach((token, k) => {
-          terms.add(termOf(token));
-          if (k > 0) terms.add(termOf(`${norm.tokens[k - 1]} ${token}`));
-          const accented = norm.accentedTokens[k]!;
-          if (accented === token) return;
-          const key = accentKey(accented);
-          let variants = this.accentVariants.get(token);
-          if (!variants) this.accentVariants.set(token, (variants = []));
-          let j = variants.indexOf(key);
-          if (j === -1) j = variants.push(key) - 1;
-          if (j < 32) accents.set(token, (accents.get(token) ?? 0) | (1 << j));
-        });
-        for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + source.weight);
-        docTerms.push([...terms]);
-        docIsKeyword.push(source.weight > 1 ? 1 : 0);
-      }
-      perIntent.push(counts);
-      intentAccents.push(accents);
-    });
-    docStart.push(docTerms.length);
-    this.docStart = Int32Array.from(docStart);
-    this.classifier = options.learned === false ? null : new NgramClassifier(trainingTexts, n);
-
-    // IDF over intents (an intent is one document for this purpose); BM25's form, always > 0.
-    const termCount = this.words.length;
-    this.isBigram = Uint8Array.from(this.words, (w) => (w.includes(" ") ? 1 : 0));
-    const df = new Int32Array(termCount);
-    for (const counts of perIntent) for (const t of counts.keys()) df[t]!++;
-    this.idf = new Float64Array(termCount);
-    for (let t = 0; t < termCount; t++) this.idf[t] = Math.log(1 + (n - df[t]! + 0.5) / (df[t]! + 0.5));
-    // A word nobody uses weighs like a word used by one intent.
-    this.unknownWeight = Math.log(1 + (n - 0.5) / 1.5);
-
-    // Posting lists, filled in intent order (so each is ascending).
-    const fill = new Int32Array(termCount);
-    const noAccents = new Uint32Array(0);
-    for (let t = 0; t < termCount; t++) {
-      this.postingIntents.push(new Int32Array(df[t]!));
-      this.postingStrength.push(new Float32Array(df[t]!));
-      this.postingAccents.push(this.accentVariants.has(this.words[t]!) ? new Uint32Array(df[t]!) : noAccents);
-    }
-    perIntent.forEach((counts, i) => {
-      for (const [t, count] of counts) {
-        const at = fill[t]!++;
-        this.postingIntents[t]![at] = i;
-        this.postingStrength[t]![at] = 0.6 + 0.4 * Math.min(1, count / 3);
-        const accents = this.postingAccents[t]!;
-        if (accents.length) accents[at] = intentAccents[i]!.get(this.words[t]!) ?? 0;
-      }
-    });
-
-    this.docNorm = new Float64Array(docTerms.length);
-    this.docMass = new Float64Array(docTerms.length);
-    this.docIsKeyword = Uint8Array.from(docIsKeyword);
-    docTerms.forEach((terms, d) => {
-      let sum = 0;
-      let mass = 0;
-      for (const t of terms) {
-        const w = this.termWeight(t);
-        sum += w * w;
-        if (this.idf[t]! >= MIN_DOC_IDF) mass += w;
-      }
-      this.docNorm[d] = Math.sqrt(sum) || 1;
-      this.docMass[d] = mass || 1;
-      // Only the terms that count in the comparison (the norm above has them all).
-      this.docTerms.push(Int32Array.from(terms.filter((t) => this.idf[t]! >= MIN_DOC_IDF)));
-    });
-
-    const byLetter = new Map<string, string[]>();
-    for (const word of this.words) {
-      if (word.length < FUZZY_MIN_CHARS - 1 || !/^[a-z]+$/.test(word)) continue;
-      const list = byLetter.get(word[0]!) ?? [];
-      list.push(word);
-      byLetter.set(word[0]!, list);
-    }
-    for (const [letter, list] of byLetter) {
+    const index = prebuilt ?? buildMatcherIndex(kb);
+    this.intentIds = index.intentIds;
+    this.termIds = index.termIds;
+    this.words = index.words;
+    this.isBigram = index.isBigram;
+    this.idf = index.idf;
+    this.unknownWeight = index.unknownWeight;
+    this.postingIntents = index.postingIntents;
+    this.postingStrength = index.postingStrength;
+    this.postingAccents = index.postingAccents;
+    this.docStart = index.docStart;
+    this.docTerms = index.docTerms;
+    this.docNorm = index.docNorm;
+    this.docMass = index.docMass;
+    this.docIsKeyword = index.docIsKeyword;
+    this.accentVariants = index.accentVariants;
+    this.foldedFillers = index.foldedFillers;
+    this.classifier = options.learned === false ? null : NgramClassifier.fromState(index.classifier);
+    for (const [letter, list] of index.fuzzyWords) {
       this.vocabulary.set(letter, new Fuse(list, { includeScore: true, threshold: FUZZY_MAX_SCORE, minMatchCharLength: 2 }));
     }
-    this.foldedFillers = new Set([...kb.lexicon.fillers].map((key) => foldDiacritics(key.replace(/\d$/, ""))));
+    const n = this.intentIds.length;
+    const termCount = this.words.length;
 
     this.uniAcc = new Float64Array(n);
     this.biAcc = new Float64Array(n);
