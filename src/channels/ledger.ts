@@ -36,13 +36,20 @@ export interface LedgerOptions {
 
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_DONE_TTL_SEC = 86_400;
-/** Extends the key's time to live only while it is still a lease (never a "done" mark). */
-const RENEW_LEASE = `if redis.call("get", KEYS[1]) == "lease" then return redis.call("pexpire", KEYS[1], ARGV[1]) else return 0 end`;
+/** Extends each key's time to live only while it is still a lease (never a "done" mark). */
+const RENEW_LEASES = `local n = 0
+for _, key in ipairs(KEYS) do
+  if redis.call("get", key) == "lease" then n = n + redis.call("pexpire", key, ARGV[1]) end
+end
+return n`;
 
 export class UpdateLedger {
   readonly leaseMs: number;
   private readonly doneTtlSec: number;
   private warnedAt = 0;
+  /** Updates this process works on (key → how many holds), renewed together. */
+  private readonly held = new Map<string, number>();
+  private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LedgerOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -135,18 +142,35 @@ export class UpdateLedger {
    */
   hold(id: string): () => void {
     const key = this.key(id);
-    const renew = () =>
-      void this.either(
-        async () => {
-          await this.options.redis.eval(RENEW_LEASE, 1, key, String(this.leaseMs));
-        },
-        async () => {
-          await this.options.prisma.channelUpdate.updateMany({ where: { key, state: "lease" }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } });
-        },
-      ).catch(() => undefined);
-    const timer = setInterval(renew, Math.max(1_000, Math.floor(this.leaseMs / 3)));
-    timer.unref();
-    return () => clearInterval(timer);
+    this.held.set(key, (this.held.get(key) ?? 0) + 1);
+    // One timer and one round trip for every update held (a burst holds hundreds at once).
+    this.renewTimer ??= setInterval(() => void this.renewHeld(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const count = (this.held.get(key) ?? 1) - 1;
+      if (count > 0) this.held.set(key, count);
+      else this.held.delete(key);
+      if (this.held.size === 0 && this.renewTimer) {
+        clearInterval(this.renewTimer);
+        this.renewTimer = undefined;
+      }
+    };
+  }
+
+  private async renewHeld(): Promise<void> {
+    const keys = [...this.held.keys()];
+    if (keys.length === 0) return;
+    await this.either(
+      async () => {
+        await this.options.redis.eval(RENEW_LEASES, keys.length, ...keys, String(this.leaseMs));
+      },
+      async () => {
+        await this.options.prisma.channelUpdate.updateMany({ where: { key: { in: keys }, state: "lease" }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } });
+      },
+    ).catch(() => undefined);
   }
 
   /** The update's replies went out: later deliveries are duplicates. */
