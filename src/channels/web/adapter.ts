@@ -256,13 +256,12 @@ export class WebAdapter implements ChannelAdapter {
   // ── A turn ───────────────────────────────────────────────────────────────────────────────────
 
   private async turn(sid: string, body: z.infer<typeof messageBodySchema>): Promise<Entry[]> {
-    const entries: Entry[] = [];
     let text = body.text;
+    let said: { from: "user"; text: string; at: number } | undefined;
     if (body.start) {
       text = body.start.unit ? `/start ${START_ARGUMENT_PREFIX}${body.start.unit}` : "/start";
     } else {
-      const said = body.payload !== undefined ? (body.label ?? "").trim() || "(đã chọn)" : (body.text ?? "");
-      entries.push(await this.transcript.append(sid, { from: "user", text: said }));
+      said = { from: "user", at: Date.now(), text: body.payload !== undefined ? (body.label ?? "").trim() || "(đã chọn)" : (body.text ?? "") };
     }
     const result = await this.core.pipeline.handle({
       channel: "web",
@@ -272,8 +271,9 @@ export class WebAdapter implements ChannelAdapter {
       payload: body.payload,
       receivedAt: new Date(),
     });
-    entries.push(await this.transcript.append(sid, { from: "bot", replies: result.replies.map((r) => toWebReply(r, true)) }));
-    return entries;
+    // What was said and the answer, stored together after the turn (one round trip to Redis).
+    const answer = { from: "bot" as const, replies: result.replies.map((r) => toWebReply(r, true)) };
+    return this.transcript.appendAll(sid, said ? [said, answer] : [answer]);
   }
 
   /**
@@ -349,7 +349,16 @@ export class WebAdapter implements ChannelAdapter {
         busy = false;
       }
     };
-    const onEntry = () => void flush();
+    // Entries stored by this process come with the event: written as they are when they follow the last
+    // one sent (no read back from Redis); otherwise (another instance's notice, a gap) read what is new.
+    const onEntry = (stored?: Entry[]) => {
+      if (!busy && stored?.length && stored[0]!.id === last + 1) {
+        for (const entry of stored) raw.write(`id: ${entry.id}\nevent: entry\ndata: ${JSON.stringify(entry)}\n\n`);
+        last = stored.at(-1)!.id;
+        return;
+      }
+      void flush();
+    };
     this.transcript.events.on(`entry:${sid}`, onEntry);
     // A keep-alive for proxies, and a fallback should a notice from another instance be lost.
     const timer = setInterval(() => {

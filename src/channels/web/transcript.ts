@@ -60,10 +60,34 @@ export interface TranscriptOptions {
   ttlSec: number;
 }
 
+/**
+ * KEYS: the list, the counter. ARGV: max entries, TTL, notice channel, notice, then the entries as JSON
+ * objects without their id (which the script puts first). Returns the first entry's id.
+ */
+const APPEND_SCRIPT = `
+local n = #ARGV - 4
+local first = redis.call('INCRBY', KEYS[2], n) - n + 1
+for i = 1, n do
+  redis.call('RPUSH', KEYS[1], '{"id":' .. (first + i - 1) .. ',' .. string.sub(ARGV[4 + i], 2))
+end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return first
+`;
+
+interface AppendCommand {
+  troly06WebAppend(list: string, seq: string, max: string, ttl: string, channel: string, notice: string, ...entries: string[]): Promise<number>;
+}
+
 const noticeSchema = z.object({ o: z.string(), s: z.string().max(64) });
 
 export class Transcript {
-  /** "entry:<sid>" fires after an entry is stored by this process, or by another one while listen() runs. */
+  /**
+   * "entry:<sid>" fires after entries are stored by this process (with them, as an argument), or by
+   * another one while listen() runs (without: read them).
+   */
   readonly events = new EventEmitter();
   /** This process's own notices come back from Redis too; they are already emitted locally. */
   private readonly origin = randomUUID();
@@ -74,6 +98,8 @@ export class Transcript {
     private readonly options: TranscriptOptions,
   ) {
     this.events.setMaxListeners(0);
+    // Sent by its SHA once loaded (ioredis falls back to the source when Redis lost it).
+    if (!(redis as unknown as Partial<AppendCommand>).troly06WebAppend) redis.defineCommand("troly06WebAppend", { numberOfKeys: 2, lua: APPEND_SCRIPT });
   }
 
   private get noticeChannel(): string {
@@ -108,18 +134,32 @@ export class Transcript {
     return { list: `${this.options.keyPrefix}:log:${sid}`, seq: `${this.options.keyPrefix}:seq:${sid}` };
   }
 
-  async append(sid: string, entry: Omit<Entry, "id" | "at">): Promise<Entry> {
+  async append(sid: string, entry: Omit<Entry, "id" | "at"> & { at?: number }): Promise<Entry> {
+    return (await this.appendAll(sid, [entry]))[0]!;
+  }
+
+  /**
+   * Stores entries in one round trip (a script: numbering, push, trim, expiry, notice), since a web turn
+   * stores two and the socket writes were a good part of a turn's cost. The numbers are given by Redis, so
+   * instances never hand out the same id.
+   */
+  async appendAll(sid: string, entries: Array<Omit<Entry, "id" | "at"> & { at?: number }>): Promise<Entry[]> {
+    if (!entries.length) return [];
     const { list, seq } = this.keys(sid);
-    const id = await this.redis.incr(seq);
-    const stored: Entry = { id, at: Date.now(), ...entry, ...(entry.text !== undefined ? { text: redactPII(entry.text) } : {}) };
-    await this.redis
-      .multi()
-      .rpush(list, JSON.stringify(stored))
-      .ltrim(list, -this.options.maxEntries, -1)
-      .expire(list, this.options.ttlSec)
-      .expire(seq, this.options.ttlSec)
-      .publish(this.noticeChannel, JSON.stringify({ o: this.origin, s: sid }))
-      .exec();
+    const now = Date.now();
+    const bodies = entries.map((e) => ({ ...e, at: e.at ?? now, ...(e.text !== undefined ? { text: redactPII(e.text) } : {}) }));
+    const first = Number(
+      await (this.redis as unknown as AppendCommand).troly06WebAppend(
+        list,
+        seq,
+        String(this.options.maxEntries),
+        String(this.options.ttlSec),
+        this.noticeChannel,
+        JSON.stringify({ o: this.origin, s: sid }),
+        ...bodies.map((b) => JSON.stringify(b)),
+      ),
+    );
+    const stored: Entry[] = bodies.map((b, i) => ({ id: first + i, ...b }));
     this.events.emit(`entry:${sid}`, stored);
     return stored;
   }
