@@ -2,10 +2,14 @@
 //
 // Starts the whole app (`src/main.ts`) as a child process on a throwaway PostgreSQL cluster and Redis
 // (or DATABASE_URL / REDIS_URL; a fresh database is created on that server), then:
-// - opens BENCH_SESSIONS (default 1,000) web sessions at once, as pages do: GET /chat (cookie, CSRF
-//   token), the greeting, an open event stream (GET /chat/api/events), then BENCH_QUESTIONS (default 2)
+// - burst: opens BENCH_SESSIONS (default 1,000) web sessions at once, as pages do: GET /chat (cookie,
+//   CSRF token), the greeting, an open event stream (GET /chat/api/events), then BENCH_QUESTIONS (default 2)
 //   questions each, one after the other, all sessions concurrently; reply time is measured per question;
-// - memory per session: the server's RSS (read from /proc) with every session open, minus its RSS before;
+// - paced: the same number of sessions at a human pace: each opens within the first BENCH_PACED_SPREAD_S
+//   (10) seconds, then asks BENCH_PACED_QUESTIONS (4) questions, each after a pause of 5–15 s (random);
+//   BENCH_MODE=burst|paced|both (default both);
+// - memory per session: the server's peak RSS (read from /proc) with the sessions open, minus its RSS before;
+// - database transactions (pg_stat_database) and Redis commands (INFO) per turn, over the whole server;
 // - weight: the bytes the server sends gzipped for the page (its style inlined), its script, and the widget;
 // - first render: Debian's chromium (playwright-core) opens /chat with the network throttled through
 //   the DevTools protocol to "slow 3G" (400 kbit/s both ways, 400 ms round trip) and a fresh cache; the
@@ -16,8 +20,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
 import { chromium } from "playwright-core";
 import { startRedis, type RedisHandle } from "../src/queue/redis.ts";
 import { createDatabaseOn, startPostgres, type PostgresServer } from "../tests/helpers/postgres-server.ts";
@@ -25,6 +31,10 @@ import { createDatabaseOn, startPostgres, type PostgresServer } from "../tests/h
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
 const QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 2);
 const RENDERS = Number(process.env.BENCH_RENDERS ?? 3);
+const PACED_QUESTIONS = Number(process.env.BENCH_PACED_QUESTIONS ?? 4);
+const PACED_SPREAD_S = Number(process.env.BENCH_PACED_SPREAD_S ?? 10);
+/** burst, paced or both. */
+const MODE = process.env.BENCH_MODE ?? "both";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // Citizens' questions, written for this benchmark (answers from the FAQ, a guide, and a follow-up).
 const ASKED = ["cách kích hoạt tài khoản định danh điện tử", "làm thẻ căn cước cho trẻ em cần gì", "đổi căn cước ở đâu", "quên mật khẩu vneid thì làm sao"];
@@ -62,10 +72,13 @@ function wireBytes(url: string): Promise<{ bytes: number; encoding: string }> {
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
+const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
 
 async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  // BENCH_NODE_ARGS: extra flags for the app's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const extra = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", "src/main.ts"], {
     cwd: path.resolve(import.meta.dirname, ".."),
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "ignore", "inherit"],
@@ -111,7 +124,7 @@ async function say(url: string, s: Session, body: unknown): Promise<number> {
   });
   const data = (await response.json()) as { entries?: Array<{ from: string; replies?: Array<{ text: string }> }> };
   const took = performance.now() - started;
-  if (!response.ok || !data.entries?.some((e) => e.from === "bot" && e.replies?.[0]?.text)) throw new Error(`no answer (${response.status})`);
+  if (!response.ok || !data.entries?.some((e) => e.from === "bot" && e.replies?.[0]?.text)) throw new Error(`no answer (HTTP ${response.status})`);
   return took;
 }
 
@@ -172,8 +185,144 @@ async function firstRender(url: string): Promise<number[]> {
   return results;
 }
 
+interface Phase {
+  name: string;
+  times: number[];
+  failures: number;
+  asked: number;
+  wall: number;
+  rssBefore: number;
+  rssPeak: number;
+  /** Database transactions and Redis commands per question turn (whole server, so approximate). */
+  dbPerTurn: number;
+  redisPerTurn: number;
+}
+
+/** Why questions failed (the message of each error, counted), printed under the table. */
+const failed = new Map<string, number>();
+function noteFailure(error: unknown): void {
+  const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  failed.set(cause, (failed.get(cause) ?? 0) + 1);
+}
+
+const random = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
+const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
+
+/** Counters of the database and Redis the app uses, to divide by the turns of a phase. */
+async function counters(db: pg.Client, redis: Redis): Promise<{ xacts: number; commands: number }> {
+  // Statistics reach pg_stat_database when backends report (at most every second or so): wait for them.
+  await sleep(1500);
+  const row = await db.query<{ x: string }>("SELECT xact_commit + xact_rollback AS x FROM pg_stat_database WHERE datname = current_database()");
+  const info = await redis.info("stats");
+  return { xacts: Number(row.rows[0]?.x ?? 0), commands: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0) };
+}
+
+/** All sessions at once: page, greeting, stream, then QUESTIONS questions back to back per session. */
+async function burst(url: string, pid: number, db: pg.Client, redis: Redis): Promise<Phase & { greetings: number[] }> {
+  const rssBefore = rssOf(pid);
+  const started = performance.now();
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(url)));
+  const greetings = await Promise.all(sessions.map((s) => say(url, s, { start: {} })));
+  await Promise.all(sessions.map((s) => openStream(url, s)));
+  const before = await counters(db, redis);
+  const times: number[] = [];
+  let failures = 0;
+  await Promise.all(
+    sessions.map(async (s, i) => {
+      for (let q = 0; q < QUESTIONS; q++) {
+        try {
+          times.push(await say(url, s, { text: ASKED[(i + q) % ASKED.length]! }));
+        } catch (error) {
+          failures++;
+          noteFailure(error);
+        }
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  const rssPeak = rssOf(pid);
+  const after = await counters(db, redis);
+  for (const s of sessions) s.stream?.abort();
+  const turns = times.length + failures;
+  return {
+    name: "burst",
+    times,
+    failures,
+    asked: SESSIONS * QUESTIONS,
+    wall,
+    rssBefore,
+    rssPeak,
+    greetings,
+    dbPerTurn: (after.xacts - before.xacts) / turns,
+    redisPerTurn: (after.commands - before.commands) / turns,
+  };
+}
+
+/**
+ * People at a human pace: each session opens within the first PACED_SPREAD_S seconds (page, greeting,
+ * stream), then asks PACED_QUESTIONS questions, each after a pause drawn evenly from 5–15 s.
+ */
+async function paced(url: string, pid: number, db: pg.Client, redis: Redis): Promise<Phase> {
+  const rssBefore = rssOf(pid);
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(pid))), 1000);
+  const before = await counters(db, redis);
+  const started = performance.now();
+  const times: number[] = [];
+  let failures = 0;
+  let greetings = 0;
+  const sessions: Session[] = [];
+  await Promise.all(
+    Array.from({ length: SESSIONS }, async (_, i) => {
+      await sleep(random(0, PACED_SPREAD_S * 1000));
+      let s: Session;
+      try {
+        s = await openSession(url);
+        sessions.push(s);
+        await say(url, s, { start: {} });
+        greetings++;
+        await openStream(url, s);
+      } catch (error) {
+        failures += PACED_QUESTIONS;
+        noteFailure(error);
+        return;
+      }
+      for (let q = 0; q < PACED_QUESTIONS; q++) {
+        await sleep(random(5_000, 15_000));
+        try {
+          times.push(await say(url, s, { text: ASKED[(i + q) % ASKED.length]! }));
+        } catch (error) {
+          failures++;
+          noteFailure(error);
+        }
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, rssOf(pid));
+  const after = await counters(db, redis);
+  for (const s of sessions) s.stream?.abort();
+  // Greetings are turns too (counted in the database's and Redis's figures).
+  const turns = times.length + failures + greetings;
+  return {
+    name: "paced",
+    times,
+    failures,
+    asked: SESSIONS * PACED_QUESTIONS,
+    wall,
+    rssBefore,
+    rssPeak,
+    dbPerTurn: (after.xacts - before.xacts) / turns,
+    redisPerTurn: (after.commands - before.commands) / turns,
+  };
+}
+
 async function main(): Promise<void> {
-  console.log(`bench:web — ${SESSIONS} concurrent web sessions × ${QUESTIONS} questions on one instance; first render on slow 3G (${RENDERS} runs)`);
+  const modes = MODE === "both" ? ["burst", "paced"] : [MODE];
+  console.log(
+    `bench:web — ${SESSIONS} concurrent web sessions on one instance: ${modes.join(" and ")} (burst: ${QUESTIONS} questions back to back; paced: ${PACED_QUESTIONS} questions, one every 5–15 s, sessions starting over ${PACED_SPREAD_S} s); first render on slow 3G (${RENDERS} runs)`,
+  );
   let server: PostgresServer | undefined;
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
@@ -182,9 +331,9 @@ async function main(): Promise<void> {
     serverUrl = server.url;
   }
   const databaseUrl = await createDatabaseOn(serverUrl, "benchweb");
-  let redis: RedisHandle | undefined;
-  const redisUrl = process.env.REDIS_URL ?? (redis = await startRedis({ dataDir: path.join(work, "redis") })).url;
-  if (redis) cleanups.push(() => redis!.stop());
+  let redisHandle: RedisHandle | undefined;
+  const redisUrl = process.env.REDIS_URL ?? (redisHandle = await startRedis({ dataDir: path.join(work, "redis") })).url;
+  if (redisHandle) cleanups.push(() => redisHandle!.stop());
 
   const app = await startServer({
     DATABASE_URL: databaseUrl,
@@ -199,60 +348,66 @@ async function main(): Promise<void> {
     ZALO_BOT_TOKEN: "",
   });
   const pid = app.child.pid!;
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  cleanups.push(async () => {
+    await db.end().catch(() => undefined);
+    redis.disconnect();
+  });
   // Warm up (the first turns load the FAQ index and compile queries), then take the baseline.
   const warm = await openSession(app.url);
   for (const q of ASKED) await say(app.url, warm, { text: q });
-  await new Promise((r) => setTimeout(r, 500));
-  const rssBefore = rssOf(pid);
+  await sleep(500);
 
-  const started = performance.now();
-  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(app.url)));
-  const greetings = await Promise.all(sessions.map((s) => say(app.url, s, { start: {} })));
-  await Promise.all(sessions.map((s) => openStream(app.url, s)));
-  const times: number[] = [];
-  let failures = 0;
-  await Promise.all(
-    sessions.map(async (s, i) => {
-      for (let q = 0; q < QUESTIONS; q++) {
-        try {
-          times.push(await say(app.url, s, { text: ASKED[(i + q) % ASKED.length]! }));
-        } catch {
-          failures++;
-        }
-      }
-    }),
-  );
-  const wall = (performance.now() - started) / 1000;
-  const rssAfter = rssOf(pid);
-  for (const s of sessions) s.stream?.abort();
+  const phases: Phase[] = [];
+  let greetings: number[] = [];
+  for (const mode of modes) {
+    if (mode === "burst") {
+      const b = await burst(app.url, pid, db, redis);
+      greetings = b.greetings.sort((x, y) => x - y);
+      phases.push(b);
+    } else {
+      phases.push(await paced(app.url, pid, db, redis));
+    }
+    await sleep(2000); // the streams close, the server settles
+  }
 
-  times.sort((a, b) => a - b);
-  greetings.sort((a, b) => a - b);
   const page = await wireBytes(`${app.url}/chat`);
   const html = await fetch(`${app.url}/chat`).then((r) => r.text());
   const js = await wireBytes(`${app.url}${/src="([^"]+chat\.js[^"]*)"/.exec(html)![1]}`);
   const widget = await wireBytes(`${app.url}/widget.js`);
-  const renders = await firstRender(app.url);
-  const fcp = [...renders].sort((a, b) => a - b)[Math.floor(renders.length / 2)]!;
+  const renders = RENDERS > 0 ? await firstRender(app.url) : [];
+  const fcp = renders.length ? [...renders].sort((a, b) => a - b)[Math.floor(renders.length / 2)]! : NaN;
   const pageTotal = page.bytes + js.bytes;
 
-  const rows: Array<[string, string, string]> = [
-    ["questions answered", `${times.length} of ${SESSIONS * QUESTIONS} (${failures} failed) in ${wall.toFixed(1)} s`, ""],
-    ["greeting reply p50 / p99", `${ms(quantile(greetings, 0.5))} / ${ms(quantile(greetings, 0.99))}`, ""],
-    ["question reply p50", ms(quantile(times, 0.5)), ""],
-    ["question reply p99", ms(quantile(times, 0.99)), quantile(times, 0.99) < 1000 ? "< 1 s ✓" : "< 1 s ✗"],
-    ["question reply max", ms(times.at(-1) ?? NaN), ""],
-    ["server RSS before / with sessions", `${kb(rssBefore)} / ${kb(rssAfter)}`, ""],
-    ["memory per session (open stream)", kb((rssAfter - rssBefore) / SESSIONS), ""],
+  const rows: Array<[string, string, string]> = [];
+  for (const p of phases) {
+    p.times.sort((a, b) => a - b);
+    const p99 = quantile(p.times, 0.99);
+    rows.push(
+      [`${p.name}: questions answered`, `${p.times.length} of ${p.asked} (${p.failures} failed) in ${p.wall.toFixed(1)} s (${(p.times.length / p.wall).toFixed(1)}/s)`, ""],
+      [`${p.name}: question reply p50 / p99 / max`, `${ms(quantile(p.times, 0.5))} / ${ms(p99)} / ${ms(p.times.at(-1) ?? NaN)}`, p99 < 1000 ? "p99 < 1 s ✓" : "p99 < 1 s ✗"],
+      [`${p.name}: server RSS before / peak`, `${mb(p.rssBefore)} / ${mb(p.rssPeak)}`, ""],
+      [`${p.name}: memory per session (open stream)`, kb((p.rssPeak - p.rssBefore) / SESSIONS), ""],
+      [`${p.name}: database transactions / Redis commands per turn (≈)`, `${p.dbPerTurn.toFixed(1)} / ${p.redisPerTurn.toFixed(1)}`, ""],
+    );
+    if (p.name === "burst") rows.push(["burst: greeting reply p50 / p99", `${ms(quantile(greetings, 0.5))} / ${ms(quantile(greetings, 0.99))}`, ""]);
+  }
+  rows.push(
     [`page (HTML with its style ${page.bytes} B ${page.encoding}, chat.js ${js.bytes} B ${js.encoding})`, kb(pageTotal), pageTotal < 100 * 1024 ? "< 100 kB ✓" : "< 100 kB ✗"],
     [`widget.js (${widget.encoding})`, kb(widget.bytes), widget.bytes < 30 * 1024 ? "< 30 kB ✓" : "< 30 kB ✗"],
-    ["first contentful paint, slow 3G (median)", `${ms(fcp)} (runs: ${renders.map((r) => r.toFixed(0)).join(", ")})`, fcp < 1000 ? "< 1 s ✓" : "< 1 s ✗"],
-  ];
+  );
+  if (renders.length) {
+    rows.push(["first contentful paint, slow 3G (median)", `${ms(fcp)} (runs: ${renders.map((r) => r.toFixed(0)).join(", ")})`, fcp < 1000 ? "< 1 s ✓" : "< 1 s ✗"]);
+  }
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`| ${"measure".padEnd(w0)} | ${"figure".padEnd(w1)} | target |`);
   console.log(`|${"-".repeat(w0 + 2)}|${"-".repeat(w1 + 2)}|--------|`);
   for (const [a, b, c] of rows) console.log(`| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c} |`);
+  for (const [cause, n] of failed) console.log(`failed: ${n} × ${cause}`);
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} cores`);
 }
 
 try {
