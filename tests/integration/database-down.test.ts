@@ -26,6 +26,22 @@ async function serve(register: (app: FastifyInstance) => void): Promise<{ app: F
   return { app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
 }
 
+/** POSTs an update to a webhook and gives the HTTP status. */
+function poster(url: string, headers: Record<string, string>): (update: Record<string, unknown>) => Promise<number> {
+  return async (update) =>
+    (await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(update) })).status;
+}
+
+/** Stops everything a test started; the database comes back up first so the core can close cleanly. */
+async function teardown(parts: { server?: FastifyInstance; redis?: Redis; fake?: { close(): Promise<unknown> }; proxy?: TcpProxy; core?: TestCore }) {
+  await parts.server?.close();
+  parts.redis?.disconnect();
+  await parts.fake?.close();
+  await parts.proxy?.up();
+  await parts.core?.close();
+  await parts.proxy?.down();
+}
+
 /** A migrated PostgreSQL database reached through a proxy the test can cut. */
 async function databaseBehindProxy(): Promise<{ db: Database; proxy: TcpProxy }> {
   const proxy = await TcpProxy.forUrl(inject("postgresUrl")).up();
@@ -59,23 +75,9 @@ describe("Telegram webhook with the database down", () => {
     });
     const served = await serve((scope) => adapter.routes(scope));
     server = served.app;
-    post = async (update) =>
-      (
-        await fetch(`${served.url}/webhooks/telegram`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TEST_SECRET },
-          body: JSON.stringify(update),
-        })
-      ).status;
+    post = poster(`${served.url}/webhooks/telegram`, { "x-telegram-bot-api-secret-token": TEST_SECRET });
   }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-    redis?.disconnect();
-    await fake?.close();
-    await proxy?.up();
-    await core?.close();
-    await proxy?.down();
-  });
+  afterAll(() => teardown({ server, redis, fake, proxy, core }));
 
   it("answers 503 and sends nothing while the database is down, and answers the re-delivery once after", async () => {
     const sentTo = (chat: number) => fake.ok("sendMessage").filter((c) => c.params.chat_id === chat).length;
@@ -122,23 +124,9 @@ describe("Zalo webhook with the database down", () => {
     );
     const served = await serve((scope) => adapter.routes(scope));
     server = served.app;
-    post = async (update) =>
-      (
-        await fetch(`${served.url}/webhooks/zalo`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "x-bot-api-secret-token": SECRET },
-          body: JSON.stringify(update),
-        })
-      ).status;
+    post = poster(`${served.url}/webhooks/zalo`, { "x-bot-api-secret-token": SECRET });
   }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-    redis?.disconnect();
-    await fake?.close();
-    await proxy?.up();
-    await core?.close();
-    await proxy?.down();
-  });
+  afterAll(() => teardown({ server, redis, fake, proxy, core }));
 
   it("answers 503 and sends nothing while the database is down, and answers the re-delivery once after", async () => {
     expect(await post(zaloTextUpdate("/start", { chatId: "zd1", userId: "zd1", messageId: "m-zd1" }))).toBe(200);
