@@ -134,7 +134,7 @@ const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join("
 const commit = spawnSync("git", ["-C", root, "log", "-1", "--format=%h"], { encoding: "utf8" }).stdout.trim();
 console.log(`${root} (${commit || "?"}), ${viaTsx ? "tsx (sources)" : "compiled (dist/)"}, ${runs} runs each, load average ${load} on ${availableParallelism()} cores; median (min, max)`);
 console.log(`ask: ${askCmd.slice(1).join(" ")}; start: ${startCmd.slice(1).join(" ")}`);
-console.log(`| ${"what".padEnd(32)} | ${"wall ms".padEnd(24)} | ${"CPU ms".padEnd(24)} | ${"peak RSS, MB".padEnd(24)} |`);
-console.log(`|${"-".repeat(34)}|${"-".repeat(26)}|${"-".repeat(26)}|${"-".repeat(26)}|`);
-for (const [what, ms, cpu, mb] of rows) console.log(`| ${what.padEnd(32)} | ${ms.padEnd(24)} | ${cpu.padEnd(24)} | ${mb.padEnd(24)} |`);
+console.log(`| ${"what".padEnd(32)} | ${"wall ms".padEnd(30)} | ${"CPU ms".padEnd(30)} | ${"peak RSS, MB".padEnd(30)} |`);
+console.log(`|${"-".repeat(34)}|${"-".repeat(32)}|${"-".repeat(32)}|${"-".repeat(32)}|`);
+for (const [what, ms, cpu, mb] of rows) console.log(`| ${what.padEnd(32)} | ${ms.padEnd(30)} | ${cpu.padEnd(30)} | ${mb.padEnd(30)} |`);
 console.log("Targets: ask < 1500 ms and < 250 MB; start → /readyz < 4000 ms (warm).");
