@@ -195,7 +195,8 @@ const fold = (q: string) => normalize(q, kb.lexicon).folded;
 const raw = (q: string) => q;
 
 const scaleOnly = process.argv.includes("--scale-only");
-// The scale table without the learned model (what it costs; not how the bot runs).
+// The scale table with the learned model unused at query time (its latency cost; the index, and so the
+// build time, always trains it).
 const withoutLearned = process.argv.includes("--without-learned");
 const matcher = new FaqMatcher(kb);
 const e = evaluate(dev, (q) => matcher.match(q));
