@@ -63,9 +63,18 @@ function chooseIndicator(ctx: TurnContext, query: string, defs: IndicatorDef[], 
 }
 
 const HELP_WORDS = new Set(["huongdan", "huong dan", "help", "?", "trogiup", "tro giup"]);
-const DVC_WORDS = new Set(["dvc", "25dvc", "dich vu cong"]);
+const DVC_WORDS = ["dvc", "25dvc", "dich vu cong"];
 const CHART_WORDS = ["bieudo", "bieu do", "chart"];
 const HISTORY_WORDS = ["lichsu", "lich su", "truoc sap nhap"];
+
+/**
+ * When the command starts with one of `words` (folded), what follows it as typed ("" when nothing does);
+ * null when it does not start so.
+ */
+function afterLeadingWord(text: string, folded: string, words: readonly string[]): string | null {
+  const word = words.find((w) => folded === w || folded.startsWith(`${w} `));
+  return word === undefined ? null : text.split(/\s+/).slice(word.split(" ").length).join(" ");
+}
 
 /** "<indicator words> <unit words>": the longest indicator prefix whose rest names a unit. */
 async function indicatorThenUnit(
@@ -119,33 +128,25 @@ async function tiendo(ctx: TurnContext, args: string): Promise<Reply[]> {
   if (!text) return summaryWithHistory(v, own);
   if (HELP_WORDS.has(folded)) return [{ text: m.tiendoUsage }];
 
-  const dvcWord = [...DVC_WORDS].find((w) => folded === w || folded.startsWith(`${w} `));
-  if (dvcWord) {
-    const rest = text.split(/\s+/).slice(dvcWord.split(" ").length).join(" ");
-    if (!rest) return dvcView(v, own);
+  // "/tiendo dvc [đơn vị]", "/tiendo lichsu [đơn vị]": a view of the own unit, or of the one named.
+  for (const [words, view, button] of [
+    [DVC_WORDS, dvcView, "d"],
+    [HISTORY_WORDS, historyView, "h"],
+  ] as const) {
+    const rest = afterLeadingWord(text, folded, words);
+    if (rest === null) continue;
+    if (!rest) return view(v, own);
     const found = await lookUpUnit(ctx, rest);
     if (found.kind === "none") return [{ text: fill(m.unitNotFound, { query: rest }) }];
     if (found.kind === "refused") return refusal(ctx);
-    if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, rest, found.units, (u) => ["d", u.code]));
-    return withNote(found.note, await dvcView(v, found.unit));
+    if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, rest, found.units, (u) => [button, u.code]));
+    return withNote(found.note, await view(v, found.unit));
   }
 
-  const historyWord = HISTORY_WORDS.find((w) => folded === w || folded.startsWith(`${w} `));
-  if (historyWord) {
-    const rest = text.split(/\s+/).slice(historyWord.split(" ").length).join(" ");
-    if (!rest) return historyView(v, own);
-    const found = await lookUpUnit(ctx, rest);
-    if (found.kind === "none") return [{ text: fill(m.unitNotFound, { query: rest }) }];
-    if (found.kind === "refused") return refusal(ctx);
-    if (found.kind === "many") return withNote(found.note, chooseUnit(ctx, rest, found.units, (u) => ["h", u.code]));
-    return withNote(found.note, await historyView(v, found.unit));
-  }
-
-  const chartWord = CHART_WORDS.find((w) => folded === w || folded.startsWith(`${w} `));
-  if (chartWord) {
-    const rest = text.split(/\s+/).slice(chartWord.split(" ").length).join(" ");
-    if (!rest) return [{ text: m.tiendoUsage }];
-    return indicatorCommand(ctx, rest, "c", own);
+  const chartRest = afterLeadingWord(text, folded, CHART_WORDS);
+  if (chartRest !== null) {
+    if (!chartRest) return [{ text: m.tiendoUsage }];
+    return indicatorCommand(ctx, chartRest, "c", own);
   }
 
   // An indicator named exactly by its code or an alias ("vneid", "cccd") wins over unit names.
