@@ -174,8 +174,6 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
     return { intent, lines };
   };
 
-  const related = (a: string, b: string) =>
-    (kb.byId.get(a)?.related.includes(b) ?? false) || (kb.byId.get(b)?.related.includes(a) ?? false);
   /** One reply to several questions: each short answer under its number, a button per question. */
   const severalAnswers = async (ctx: TurnContext, parts: MatchResult[]): Promise<Reply> => {
     const intents = parts.flatMap((p) => kb.byId.get(p.best!.intentId) ?? []);
@@ -230,7 +228,7 @@ export function registerFaq(router: Registrar, faq: Faq, lexicon: ConversationLe
 
     const result = matcher.match(question);
     if (!referred) {
-      const parts = answeredParts(ctx.text, result, matcher, related);
+      const parts = answeredParts(ctx.text, result, matcher);
       if (parts) return [await severalAnswers(ctx, parts)];
     }
     const context = readContext(state, now);

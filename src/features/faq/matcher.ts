@@ -790,7 +790,7 @@ export class FaqMatcher {
   }
 
   /** Whether one intent lists the other among its related intents. */
-  private related(a: string, b: string): boolean {
+  areRelated(a: string, b: string): boolean {
     return (this.kb.byId.get(a)?.related.includes(b) ?? false) || (this.kb.byId.get(b)?.related.includes(a) ?? false);
   }
 
@@ -833,7 +833,7 @@ export class FaqMatcher {
     // the user choose rather than guess — unless one lists the other as related (the answer links to
     // it as a button anyway).
     const bestIntent = this.kb.intents[first.intent]!;
-    const rivalBlocks = rivalAnswerable && !runnersUp.every((r) => this.related(bestIntent.id, r.intentId));
+    const rivalBlocks = rivalAnswerable && !runnersUp.every((r) => this.areRelated(bestIntent.id, r.intentId));
     // A lone candidate (nothing else within runnerUpRatio of its score) in scope: a one-button
     // "Ý bạn là" only adds a tap, so answer it.
     const lone = runnersUp.length === 0 && inScope && confidence >= LONE_MIN_CONFIDENCE;

@@ -50,12 +50,7 @@ export function questionParts(text: string): string[] {
  * have a "và"). Related intents ("mức 1 và mức 2 khác nhau thế nào") are one question: its answer links
  * to the other as a button.
  */
-export function answeredParts(
-  text: string,
-  whole: MatchResult,
-  matcher: FaqMatcher,
-  related: (a: string, b: string) => boolean,
-): MatchResult[] | null {
+export function answeredParts(text: string, whole: MatchResult, matcher: FaqMatcher): MatchResult[] | null {
   const parts = questionParts(text);
   if (parts.length < 2) return null;
   const answered: MatchResult[] = [];
@@ -65,7 +60,7 @@ export function answeredParts(
   }
   if (answered.length < 2) return null;
   const ids = answered.map((a) => a.best!.intentId);
-  if (ids.some((a, i) => ids.some((b, k) => k > i && related(a, b)))) return null;
+  if (ids.some((a, i) => ids.some((b, k) => k > i && matcher.areRelated(a, b)))) return null;
   if (whole.decision === "answer" && !answered.some((a) => a.best!.intentId === whole.best?.intentId)) return null;
   return answered;
 }
