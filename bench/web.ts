@@ -208,6 +208,17 @@ function noteFailure(error: unknown): void {
 const random = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 
+/** Asks the n-th question of the list (round robin); its reply time goes into `times`. False when it failed. */
+async function ask(url: string, s: Session, n: number, times: number[]): Promise<boolean> {
+  try {
+    times.push(await say(url, s, { text: ASKED[n % ASKED.length]! }));
+    return true;
+  } catch (error) {
+    noteFailure(error);
+    return false;
+  }
+}
+
 /** Counters of the database and Redis the app uses, to divide by the turns of a phase. */
 async function counters(db: pg.Client, redis: Redis): Promise<{ xacts: number; commands: number }> {
   // Statistics reach pg_stat_database when backends report (at most every second or so): wait for them.
@@ -230,12 +241,7 @@ async function burst(url: string, pid: number, db: pg.Client, redis: Redis): Pro
   await Promise.all(
     sessions.map(async (s, i) => {
       for (let q = 0; q < QUESTIONS; q++) {
-        try {
-          times.push(await say(url, s, { text: ASKED[(i + q) % ASKED.length]! }));
-        } catch (error) {
-          failures++;
-          noteFailure(error);
-        }
+        if (!(await ask(url, s, i + q, times))) failures++;
       }
     }),
   );
@@ -289,12 +295,7 @@ async function paced(url: string, pid: number, db: pg.Client, redis: Redis): Pro
       }
       for (let q = 0; q < PACED_QUESTIONS; q++) {
         await sleep(random(5_000, 15_000));
-        try {
-          times.push(await say(url, s, { text: ASKED[(i + q) % ASKED.length]! }));
-        } catch (error) {
-          failures++;
-          noteFailure(error);
-        }
+        if (!(await ask(url, s, i + q, times))) failures++;
       }
     }),
   );
